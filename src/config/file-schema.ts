@@ -1,0 +1,170 @@
+/**
+ * The YAML configuration file (`DRAWBRIDGE_CONFIG`, default `./drawbridge.yml`), validated with zod.
+ * Secrets are never inline: they are referenced by environment variable name (`…Env`) or file path
+ * (`…File`) and resolved only when needed (see secrets.ts).
+ */
+import { z } from 'zod';
+
+const nonEmpty = z.string().min(1, 'expected a non-empty string');
+const positiveInt = z.number().int('expected a whole number').min(1, 'expected a number >= 1');
+const nonNegativeInt = z.number().int('expected a whole number').min(0, 'expected a number >= 0');
+/** An executable plus its arguments; never a shell string. */
+const commandArray = z
+  .array(nonEmpty, 'expected a list of strings (the command and its arguments)')
+  .min(1, 'expected at least the command name');
+
+const userOrGroupId = z
+  .string()
+  .regex(/^[US][A-Z0-9]{2,}$/, 'expected a Slack user id (U…) or user group id (S…)');
+const envNamePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+const databaseSchema = z
+  .object({
+    /** Name of the environment variable that holds the database URL. */
+    urlEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name')
+      .optional(),
+    /** Path of a file that holds the database URL (e.g. a mounted secret). */
+    urlFile: nonEmpty.optional(),
+    /** direct: connect from here; bastion: through an SSH local forward on the executor's host. */
+    via: z.enum(['direct', 'bastion']).default('direct'),
+  })
+  .strict()
+  .refine((d) => (d.urlEnv ? 1 : 0) + (d.urlFile ? 1 : 0) === 1, {
+    message: 'expected exactly one of urlEnv or urlFile',
+  });
+
+const executorSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('local') }).strict(),
+  z
+    .object({
+      type: z.literal('ssh'),
+      host: nonEmpty,
+      port: z.number().int().min(1).max(65535).default(22),
+      user: nonEmpty,
+      identityFile: nonEmpty,
+      knownHostsFile: nonEmpty,
+    })
+    .strict(),
+]);
+
+const approvalsSchema = z
+  .object({
+    required: positiveInt.default(1),
+    approvers: z.array(userOrGroupId).default([]),
+    allowSelfApproval: z.boolean().default(false),
+    expiresAfterMinutes: positiveInt.default(60),
+  })
+  .strict();
+
+const backupSchema = z
+  .object({
+    dir: nonEmpty.optional(),
+    keep: positiveInt.default(10),
+    copyOff: commandArray.optional(),
+    copyOffRequired: z.boolean().default(false),
+  })
+  .strict();
+
+const healthcheckSchema = z
+  .object({
+    url: z.url('expected a URL'),
+    expectStatus: z.number().int().min(100).max(599).default(200),
+    timeoutMs: positiveInt.default(5000),
+    retries: nonNegativeInt.default(5),
+  })
+  .strict();
+
+const environmentSchema = z
+  .object({
+    database: databaseSchema,
+    migrations: nonEmpty.default('./prisma/migrations'),
+    runner: z.enum(['native', 'prisma']).default('native'),
+    prisma: z
+      .object({
+        command: commandArray.default(['npx', 'prisma', 'migrate', 'deploy']),
+        cwd: nonEmpty.default('.'),
+      })
+      .strict()
+      .default({ command: ['npx', 'prisma', 'migrate', 'deploy'], cwd: '.' }),
+    executor: executorSchema.default({ type: 'local' }),
+    backup: backupSchema.default({ keep: 10, copyOffRequired: false }),
+    approvals: approvalsSchema.default({
+      required: 1,
+      approvers: [],
+      allowSelfApproval: false,
+      expiresAfterMinutes: 60,
+    }),
+    lockTimeoutMs: nonNegativeInt.default(3000),
+    lockRetries: nonNegativeInt.default(5),
+    advisoryLockWaitMs: nonNegativeInt.default(10000),
+    statementTimeoutMs: nonNegativeInt.default(0),
+    healthcheck: healthcheckSchema.optional(),
+    criticalTables: z.array(nonEmpty).default([]),
+    postDeploy: z.array(commandArray).default([]),
+    requireWindow: z.boolean().default(false),
+    gate: z
+      .object({ afterEnv: nonEmpty, soakHours: nonNegativeInt.default(24) })
+      .strict()
+      .optional(),
+    maintenance: z
+      .object({ on: commandArray, off: commandArray, offOnFailure: z.boolean().default(false) })
+      .strict()
+      .optional(),
+    statuspage: z
+      .object({
+        pageId: nonEmpty,
+        componentIds: z.array(nonEmpty).default([]),
+        apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name'),
+        apiUrl: z.url('expected a URL').default('https://api.statuspage.io/v1'),
+      })
+      .strict()
+      .optional(),
+    monitor: z
+      .object({
+        hours: positiveInt.default(24),
+        everyMinutes: positiveInt.default(5),
+        metricsUrl: z.url('expected a URL').optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const fileConfigSchema = z
+  .object({
+    slack: z
+      .object({ channel: z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a Slack channel id (C…)') })
+      .strict(),
+    reminders: z
+      .object({ offsetsHours: z.array(positiveInt).default([48, 24, 1]) })
+      .strict()
+      .default({ offsetsHours: [48, 24, 1] }),
+    webhooks: z
+      .array(
+        z
+          .object({
+            url: z.url('expected a URL'),
+            secretEnv: z
+              .string()
+              .regex(/^[A-Z_][A-Z0-9_]*$/)
+              .optional(),
+          })
+          .strict(),
+      )
+      .default([]),
+    environments: z
+      .record(
+        z.string().regex(envNamePattern, 'environment names are lower-case letters, digits, - and _'),
+        environmentSchema,
+      )
+      .refine((envs) => Object.keys(envs).length > 0, { message: 'expected at least one environment' }),
+  })
+  .strict();
+
+export type FileConfig = z.infer<typeof fileConfigSchema>;
+export type EnvironmentConfig = z.infer<typeof environmentSchema>;
+export type ExecutorConfig = z.infer<typeof executorSchema>;
+export type ApprovalsConfig = z.infer<typeof approvalsSchema>;
+export { envNamePattern };

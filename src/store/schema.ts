@@ -1,0 +1,92 @@
+/**
+ * The bot's own SQLite schema, applied in numbered steps. `PRAGMA user_version` records the step
+ * reached; each step runs in one transaction. Add a step; never edit a released one.
+ */
+export const schemaSteps: readonly string[] = [
+  // 1: runs, steps, approvals, append-only audit, windows, outbox, environment locks
+  `
+  CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    environment TEXT NOT NULL,
+    state TEXT NOT NULL,
+    requested_by TEXT NOT NULL,
+    reason TEXT,
+    plan_json TEXT,
+    plan_hash TEXT,
+    channel TEXT,
+    message_ts TEXT,
+    outcome TEXT,
+    backup_json TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER
+  );
+  CREATE INDEX runs_env_created ON runs(environment, created_at DESC);
+  CREATE INDEX runs_state ON runs(state);
+
+  CREATE TABLE run_steps (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    seq INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    state TEXT NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER,
+    detail TEXT,
+    error TEXT,
+    PRIMARY KEY (run_id, seq)
+  );
+
+  CREATE TABLE approvals (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    user_id TEXT NOT NULL,
+    decision TEXT NOT NULL CHECK (decision IN ('approve', 'reject')),
+    plan_hash TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (run_id, user_id)
+  );
+
+  CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    environment TEXT,
+    run_id TEXT,
+    detail TEXT
+  );
+  CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+  CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+
+  CREATE TABLE windows (
+    id TEXT PRIMARY KEY,
+    environment TEXT NOT NULL,
+    title TEXT NOT NULL,
+    starts_at INTEGER NOT NULL,
+    ends_at INTEGER NOT NULL,
+    created_by TEXT NOT NULL,
+    state TEXT NOT NULL,
+    statuspage_incident_id TEXT,
+    reminders_sent TEXT NOT NULL DEFAULT '[]',
+    created_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    sent_at INTEGER,
+    last_error TEXT
+  );
+  CREATE INDEX outbox_due ON outbox(sent_at, next_attempt_at);
+
+  CREATE TABLE environment_locks (
+    environment TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    acquired_at INTEGER NOT NULL
+  );
+  `,
+];
