@@ -1,0 +1,137 @@
+/**
+ * Reads a Prisma migrations directory the way `prisma migrate` lists it: every subdirectory is a
+ * migration (symlinks are not followed), named by its directory, holding `migration.sql`.
+ * Order is byte-wise by the whole name (Prisma ≤ 6.5); names whose order would differ under
+ * Prisma ≥ 6.6's `localeCompare` are reported as a problem.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { checksumOf } from './checksum.js';
+
+/** Why a migration's `migration.sql` cannot be used. */
+export interface MigrationProblem {
+  code: 'missing_sql' | 'invalid_utf8' | 'unreadable';
+  message: string;
+}
+
+/** One migration directory. `checksum` and `script` are set when `migration.sql` is readable UTF-8. */
+export interface MigrationEntry {
+  /** Directory basename, verbatim: this is `_prisma_migrations.migration_name`. */
+  name: string;
+  /** Absolute or caller-relative path of the directory. */
+  dir: string;
+  /** Prisma's checksum of the raw file bytes (BOM and CRLF kept). */
+  checksum?: string;
+  /** The file decoded as UTF-8, BOM kept, exactly what Prisma sends to the server. */
+  script?: string;
+  problem?: MigrationProblem;
+}
+
+/** A migrations directory as read. */
+export interface MigrationsFolder {
+  dir: string;
+  /** False when the directory does not exist (Prisma treats that as "no migrations"). */
+  exists: boolean;
+  /** In apply order. */
+  migrations: MigrationEntry[];
+  /** The `provider` value of `migration_lock.toml` parsed as Prisma does; undefined when the file is absent. */
+  lockProvider?: string;
+  /** Things a person should know about the folder itself (ordering ambiguity, skipped symlinks). */
+  problems: string[];
+}
+
+/** Byte-wise comparison of two names (UTF-8), the order Prisma's Rust engine uses. */
+export function compareNamesBytewise(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** Parses `migration_lock.toml` like Prisma: first line starting with `provider`, prefix and quotes stripped. */
+export function parseLockProvider(text: string): string {
+  const line = text.split('\n').find((l) => l.startsWith('provider'));
+  if (line === undefined) return '<PROVIDER NOT FOUND>';
+  const value = line.replace(/\r$/, '');
+  const stripped = value.startsWith('provider = ') ? value.slice('provider = '.length) : value;
+  return stripped.replace(/^"+|"+$/g, '');
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+async function readEntry(parent: string, name: string): Promise<MigrationEntry> {
+  const dir = join(parent, name);
+  const file = join(dir, 'migration.sql');
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EISDIR') {
+      return {
+        name,
+        dir,
+        problem: {
+          code: 'missing_sql',
+          message: `Could not find the migration file at ${file}. Please delete the directory or restore the migration file.`,
+        },
+      };
+    }
+    return { name, dir, problem: { code: 'unreadable', message: `Cannot read ${file}: ${String(err)}` } };
+  }
+  try {
+    return { name, dir, checksum: checksumOf(bytes), script: utf8.decode(bytes) };
+  } catch {
+    return {
+      name,
+      dir,
+      checksum: checksumOf(bytes),
+      problem: { code: 'invalid_utf8', message: `${file} is not valid UTF-8; Prisma cannot read it either.` },
+    };
+  }
+}
+
+function orderingProblems(names: string[]): string[] {
+  const icu = [...names].sort((a, b) => a.localeCompare(b));
+  const differs = icu.some((n, i) => n !== names[i]);
+  if (!differs) return [];
+  return [
+    'Directory names sort differently byte-wise (Prisma ≤ 6.5, Drawbridge) and by locale (Prisma ≥ 6.6): ' +
+      `byte order ${names.join(', ')}; locale order ${icu.join(', ')}. Rename them to fixed-width timestamps.`,
+  ];
+}
+
+/** Reads the directory. Never throws for a missing directory or a bad migration; those are reported. */
+export async function readMigrationsFolder(dir: string): Promise<MigrationsFolder> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      return {
+        dir,
+        exists: false,
+        migrations: [],
+        problems: [`Migrations directory ${dir} does not exist.`],
+      };
+    }
+    throw err;
+  }
+  const problems: string[] = [];
+  for (const e of entries) {
+    if (e.isSymbolicLink())
+      problems.push(`${e.name} is a symbolic link; Prisma skips it, so does Drawbridge.`);
+  }
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort(compareNamesBytewise);
+  problems.push(...orderingProblems(names));
+  const migrations = await Promise.all(names.map((n) => readEntry(dir, n)));
+  let lockProvider: string | undefined;
+  try {
+    lockProvider = parseLockProvider(await readFile(join(dir, 'migration_lock.toml'), 'utf8'));
+  } catch {
+    lockProvider = undefined;
+  }
+  return lockProvider === undefined
+    ? { dir, exists: true, migrations, problems }
+    : { dir, exists: true, migrations, lockProvider, problems };
+}

@@ -1,0 +1,44 @@
+/**
+ * `getStatus`: the I/O shell around `computeStatus`. Opens one read-only session, reads the ledger,
+ * the schema's tables (for P3005), the advisory-lock holder and the server version. Never creates
+ * anything and never takes the lock (Prisma's status does not either).
+ */
+import type { Clock } from '../base/clock.js';
+import { findLockHolder } from './advisory-lock.js';
+import { closeSession, openSession, parseDatabaseUrl } from './connection.js';
+import { readMigrationsFolder } from './folder.js';
+import { blockingTables, readLedger } from './ledger.js';
+import { computeStatus, type StatusReport } from './status.js';
+
+/** Inputs of `getStatus`. */
+export interface GetStatusOptions {
+  /** Prisma-style URL (the `schema=` parameter picks the schema). */
+  databaseUrl: string;
+  migrationsDir: string;
+  /** Not needed for reading; accepted so callers pass one Clock everywhere. */
+  clock?: Clock;
+}
+
+/** Reads folder and database and classifies them. Connection faults throw DrawbridgeError (P1xxx). */
+export async function getStatus(opts: GetStatusOptions): Promise<StatusReport> {
+  const folder = await readMigrationsFolder(opts.migrationsDir);
+  const parsed = parseDatabaseUrl(opts.databaseUrl, 'drawbridge status');
+  const client = await openSession(parsed);
+  try {
+    const ledger = await readLedger(client);
+    const schemaTables = ledger === null ? await blockingTables(client, parsed.schema) : [];
+    const lockHolder = await findLockHolder(client);
+    const v = await client.query<{ version: string; num: string }>(
+      "SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS num",
+    );
+    const row = v.rows[0];
+    const server = { version: row?.version ?? 'unknown', versionNum: Number(row?.num ?? 0) };
+    return computeStatus(
+      folder,
+      ledger,
+      lockHolder ? { schemaTables, lockHolder, server } : { schemaTables, server },
+    );
+  } finally {
+    await closeSession(client);
+  }
+}

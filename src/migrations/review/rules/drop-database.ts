@@ -1,0 +1,25 @@
+import type { ParsedStatement } from '../parse-sql.js';
+import type { FileContext, RuleExamples, RuleHit, RuleMeta } from '../rule.js';
+
+export const meta: RuleMeta = {
+  id: 'drop-database',
+  category: 'destructive',
+  severity: 'error',
+  summary: 'DROP DATABASE',
+};
+
+export function check(stmt: ParsedStatement, _ctx: FileContext): RuleHit[] {
+  if (!('DropdbStmt' in stmt.node)) return [];
+  const name = stmt.node.DropdbStmt.dbname ?? '?';
+  return [
+    {
+      message: `DROP DATABASE ${name} deletes a whole database and needs every other connection to it gone; it cannot run inside a transaction.`,
+      help: 'Remove DROP DATABASE from the migration and do it by hand as a reviewed operation.',
+    },
+  ];
+}
+
+export const examples: RuleExamples = {
+  good: ['DROP TABLE IF EXISTS "_prisma_tmp_does_not_exist_in_this_file";'.replace('DROP TABLE IF EXISTS', 'SELECT 1; --'), 'CREATE TABLE t (id int);'],
+  bad: ['DROP DATABASE staging_copy;', 'DROP DATABASE IF EXISTS old_app;'],
+};
