@@ -1,0 +1,109 @@
+/**
+ * The Bolt app: HTTP mode (`POST /slack/events`, `GET /healthz`) or Socket Mode when an app-level
+ * token is configured (then `/healthz` is served by a small HTTP server of its own). Listeners ack at
+ * once and continue after the ack; `stop()` drains that work before returning.
+ */
+import { App, webApi } from '@slack/bolt';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { InflightWork } from '../base/inflight.js';
+import type { CoreDeps } from '../core/deps.js';
+import { boltLogger } from './bolt-logger.js';
+import { registerCommands } from './listeners/commands/index.js';
+import type { ListenerContext } from './listeners/context.js';
+
+export interface RunningSlackApp {
+  app: App;
+  mode: 'http' | 'socket';
+  /** Port of the HTTP server (events in HTTP mode, /healthz in both). */
+  port: number;
+  inflight: InflightWork;
+  /** Stops accepting, waits up to `drainMs` for work under way, then closes everything. */
+  stop(drainMs?: number): Promise<void>;
+}
+
+function healthBody(): string {
+  return JSON.stringify({ ok: true });
+}
+
+/** Builds, initialises (auth.test) and starts the app. */
+export async function startSlackApp(
+  deps: CoreDeps,
+  options: { port?: number } = {},
+): Promise<RunningSlackApp> {
+  const env = deps.config.env;
+  const port = options.port ?? env.PORT;
+  const socketMode = Boolean(env.SLACK_APP_TOKEN);
+  const clientOptions = {
+    ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
+    retryConfig: webApi.retryPolicies.fiveRetriesInFiveMinutes,
+    timeout: 15_000,
+  };
+  const logger = boltLogger(deps.logger);
+  const app = socketMode
+    ? new App({
+        token: env.SLACK_BOT_TOKEN,
+        appToken: env.SLACK_APP_TOKEN,
+        socketMode: true,
+        clientOptions,
+        logger,
+        deferInitialization: true,
+      })
+    : new App({
+        token: env.SLACK_BOT_TOKEN,
+        signingSecret: env.SLACK_SIGNING_SECRET ?? '',
+        clientOptions,
+        logger,
+        deferInitialization: true,
+        customRoutes: [
+          {
+            path: '/healthz',
+            method: ['GET'],
+            handler: (_req, res) => {
+              res.writeHead(200, { 'content-type': 'application/json' });
+              res.end(healthBody());
+            },
+          },
+        ],
+      });
+  const inflight = new InflightWork();
+  const ctx: ListenerContext = { deps, inflight };
+  registerCommands(app, ctx);
+  app.error(async (err) => {
+    deps.logger.error({ err: err.message, code: err.code }, 'unhandled Slack listener error');
+  });
+  await app.init();
+
+  let server: Server;
+  let healthServer: Server | undefined;
+  if (socketMode) {
+    await app.start();
+    healthServer = createServer((req, res) => {
+      if (req.method === 'GET' && req.url === '/healthz') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(healthBody());
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve) => healthServer?.listen(port, '0.0.0.0', resolve));
+    server = healthServer;
+  } else {
+    server = (await app.start(port)) as Server;
+  }
+  const actualPort = (server.address() as AddressInfo).port;
+  deps.logger.info({ mode: socketMode ? 'socket' : 'http', port: actualPort }, 'Drawbridge is listening');
+
+  return {
+    app,
+    mode: socketMode ? 'socket' : 'http',
+    port: actualPort,
+    inflight,
+    async stop(drainMs = 30_000) {
+      const left = await inflight.drain(drainMs);
+      if (left > 0) deps.logger.warn({ left }, 'stopping with work still under way');
+      await app.stop().catch((err: unknown) => deps.logger.warn({ err }, 'stopping Bolt failed'));
+      if (healthServer) await new Promise<void>((resolve) => healthServer?.close(() => resolve()));
+    },
+  };
+}

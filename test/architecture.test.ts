@@ -1,0 +1,77 @@
+/**
+ * Reads every source file's imports and fails on an upward dependency between layers, on
+ * `process.env` outside src/config, on `Date.now()` outside the clock and on `shell: true`.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const src = join(root, 'src');
+
+/** Allowed dependencies of each layer (besides itself). Top-level files (main, compose) may use all. */
+const allowed: Record<string, string[]> = {
+  slack: ['core', 'migrations', 'exec', 'integrations', 'store', 'config', 'base'],
+  cli: ['core', 'migrations', 'exec', 'integrations', 'store', 'config', 'base'],
+  core: ['migrations', 'exec', 'integrations', 'store', 'config', 'base'],
+  migrations: ['exec', 'config', 'base'],
+  exec: ['config', 'base'],
+  integrations: ['config', 'base'],
+  store: ['config', 'base'],
+  config: ['base'],
+  base: [],
+};
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+function layerOf(file: string): string | undefined {
+  const rel = relative(src, file).split('/');
+  return rel.length > 1 ? rel[0] : undefined;
+}
+
+describe('architecture', () => {
+  const sources = files(src);
+
+  it('has source files in every layer it knows', () => {
+    expect(sources.length).toBeGreaterThan(10);
+    for (const f of sources) {
+      const layer = layerOf(f);
+      if (layer) expect(Object.keys(allowed)).toContain(layer);
+    }
+  });
+
+  it('has no upward imports', () => {
+    const violations: string[] = [];
+    for (const file of sources) {
+      const layer = layerOf(file);
+      if (!layer) continue;
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]/g)) {
+        const target = resolve(dirname(file), m[1] as string);
+        const targetLayer = layerOf(target);
+        if (!targetLayer || targetLayer === layer) continue;
+        if (!allowed[layer]?.includes(targetLayer)) {
+          violations.push(`${relative(root, file)} (${layer}) imports ${m[1]} (${targetLayer})`);
+        }
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('reads process.env only in src/config, the clock only in src/base/clock.ts, and never uses a shell', () => {
+    const violations: string[] = [];
+    for (const file of sources) {
+      const rel = relative(src, file);
+      const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+      if (/process\.env\b/.test(text) && !rel.startsWith('config/')) violations.push(`${rel}: process.env`);
+      if (/Date\.now\(\)/.test(text) && rel !== 'base/clock.ts') violations.push(`${rel}: Date.now()`);
+      if (/shell\s*:\s*true/.test(text)) violations.push(`${rel}: shell: true`);
+    }
+    expect(violations).toEqual([]);
+  });
+});

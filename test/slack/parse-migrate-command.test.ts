@@ -1,0 +1,34 @@
+import { parseMigrateCommand } from '../../src/slack/parse-migrate-command.js';
+
+describe('parseMigrateCommand', () => {
+  it.each([
+    ['', { kind: 'help' }],
+    ['help', { kind: 'help' }],
+    ['  status   staging ', { kind: 'status', environment: 'staging' }],
+    ['STATUS prod-eu_1', { kind: 'status', environment: 'prod-eu_1' }],
+  ])('parses %j', (text, command) => {
+    expect(parseMigrateCommand(text)).toEqual({ ok: true, command });
+  });
+
+  it.each([
+    ['status', /exactly one environment/],
+    ['status a b', /exactly one environment/],
+    ['status Staging', /not an environment name/],
+    ['status staging;rm -rf /', /exactly one environment|not an environment name/],
+    ['status $(reboot)', /not an environment name/],
+    ['status `id`', /not an environment name/],
+    ['status staging\u0000', /control characters/],
+    ['status \u001b[31mred', /control characters/],
+    ['x'.repeat(10_000), /longer than 500/],
+    ['launch rockets', /Unknown command `launch`/],
+    ['help me', /\/migrate status/],
+  ])('answers %j with a usage reply', (text, problem) => {
+    const res = parseMigrateCommand(text);
+    expect(res.ok).toBe(false);
+    if (!res.ok) {
+      expect(res.reply).toMatch(problem);
+      expect(res.reply).toContain('/migrate status <env>');
+      expect(res.reply.length).toBeLessThan(1500);
+    }
+  });
+});

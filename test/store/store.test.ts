@@ -1,0 +1,65 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManualClock } from '../../src/base/clock.js';
+import { registerSecret } from '../../src/base/redact.js';
+import { Store } from '../../src/store/store.js';
+
+describe('store', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'drawbridge-store-'));
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  let store: Store;
+  beforeAll(() => {
+    store = Store.open(dir, clock);
+  });
+  afterAll(() => store.close());
+
+  it('uses WAL mode and its own schema version, and reopening keeps the data', () => {
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.schemaVersion()).toBe(1);
+    store.audit({ actor: 'U0ALICE01', action: 'test:reopen' });
+    store.close();
+    store = Store.open(dir, clock);
+    expect(store.schemaVersion()).toBe(1);
+    expect(store.auditLog().map((e) => e.action)).toContain('test:reopen');
+  });
+
+  it('keeps the audit log append-only and redacted', () => {
+    registerSecret('hunter2-db-password');
+    const id = store.audit({
+      actor: 'U0ALICE01',
+      action: 'run:approved',
+      environment: 'staging',
+      runId: 'r1',
+      detail: { url: 'postgres://app:hunter2-db-password@db/app', token: 'xoxb-123-abc' },
+    });
+    const entry = store.auditLog({ runId: 'r1' })[0];
+    expect(entry?.id).toBe(id);
+    expect(JSON.stringify(entry)).not.toContain('hunter2');
+    expect(JSON.stringify(entry)).not.toContain('xoxb-123-abc');
+    expect(() => store.db.prepare('UPDATE audit SET action = ? WHERE id = ?').run('x', id)).toThrow(
+      /append-only/,
+    );
+    expect(() => store.db.prepare('DELETE FROM audit WHERE id = ?').run(id)).toThrow(/append-only/);
+  });
+
+  it('delivers outbox items in order and retries failed ones later', async () => {
+    const a = store.enqueue('slack.post', { text: 'one' });
+    const b = store.enqueue('slack.post', { text: 'two' });
+    expect(store.dueOutbox().map((i) => i.id)).toEqual([a, b]);
+    store.markSent(a);
+    store.markFailed(b, 'ratelimited', clock.now() + 60_000);
+    expect(store.dueOutbox()).toEqual([]);
+    await clock.advance(60_000);
+    const due = store.dueOutbox();
+    expect(due.map((i) => [i.id, i.attempts, i.lastError])).toEqual([[b, 1, 'ratelimited']]);
+  });
+
+  it('refuses a state database from a newer release', () => {
+    const other = mkdtempSync(join(tmpdir(), 'drawbridge-store-'));
+    const s = Store.open(other, clock);
+    s.db.pragma('user_version = 99');
+    s.close();
+    expect(() => Store.open(other, clock)).toThrow(/newer than this Drawbridge knows/);
+  });
+});
