@@ -22,18 +22,22 @@ export function isCallerAbort(signal: AbortSignal | undefined): boolean {
  * Node's fetch throws `TypeError('fetch failed')` with the useful part in `cause`.
  */
 export function describeFetchError(err: unknown, timeoutMs: number): string {
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
-    return `timed out after ${timeoutMs} ms`;
-  }
-  const cause =
-    err instanceof Error ? (err.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
-  if (cause && typeof cause === 'object') {
-    const code = typeof cause.code === 'string' ? cause.code : undefined;
-    const message = typeof cause.message === 'string' ? cause.message : undefined;
-    if (message) return redact(code && !message.includes(code) ? `${code}: ${message}` : message);
-    if (code) return code;
-  }
-  return redact(err instanceof Error ? err.message : String(err));
+  // Duck-typed on purpose: errors from Node's fetch may come from another realm (e.g. a test VM).
+  const e = (err && typeof err === 'object' ? err : {}) as {
+    name?: unknown;
+    message?: unknown;
+    cause?: unknown;
+  };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return `timed out after ${timeoutMs} ms`;
+  const cause = (e.cause && typeof e.cause === 'object' ? e.cause : {}) as {
+    code?: unknown;
+    message?: unknown;
+  };
+  const code = typeof cause.code === 'string' ? cause.code : undefined;
+  const message = typeof cause.message === 'string' && cause.message ? cause.message : undefined;
+  if (message) return redact(code && !message.includes(code) ? `${code}: ${message}` : message);
+  if (code) return code;
+  return redact(typeof e.message === 'string' ? e.message : String(err));
 }
 
 /** Reads and discards a response body so the connection can be reused; never throws. */
