@@ -3,6 +3,7 @@
  * database. Drawbridge takes the same key so that it and `prisma migrate` exclude each other.
  */
 import type pg from 'pg';
+import type { Clock } from '../base/clock.js';
 
 /** The key Prisma's schema engine locks. */
 export const PRISMA_ADVISORY_LOCK_KEY = 72707369;
@@ -66,4 +67,44 @@ export async function tryAdvisoryLock(client: pg.Client): Promise<boolean> {
 /** Releases the lock held by this session (closing the session also releases it). */
 export async function releaseAdvisoryLock(client: pg.Client): Promise<void> {
   await client.query('SELECT pg_advisory_unlock($1)', [PRISMA_ADVISORY_LOCK_KEY]);
+}
+
+/** How to wait for the lock. */
+export interface LockWaitOptions {
+  /** Give up after this long (Prisma: fixed 10 000 ms). */
+  waitMs: number;
+  /** Poll interval (default 250 ms). */
+  pollMs?: number;
+  clock: Clock;
+  signal?: AbortSignal;
+  /** Called on the first failed try and then about every 5 s, with the holder when visible. */
+  onWaiting?: (info: { waitedMs: number; holder?: LockHolder }) => void;
+}
+
+/**
+ * Takes lock 72707369 on this session, waiting up to `waitMs`. Returns the holder seen last when it
+ * gave up (the caller turns that into Prisma's P1002-style refusal), or `{ acquired: true }`.
+ */
+export async function acquireMigrationLock(
+  client: pg.Client,
+  opts: LockWaitOptions,
+): Promise<
+  { acquired: true; waitedMs: number } | { acquired: false; waitedMs: number; holder?: LockHolder }
+> {
+  const start = opts.clock.now();
+  const poll = opts.pollMs ?? 250;
+  let lastReport = -Infinity;
+  let holder: LockHolder | undefined;
+  for (;;) {
+    if (await tryAdvisoryLock(client)) return { acquired: true, waitedMs: opts.clock.now() - start };
+    const waitedMs = opts.clock.now() - start;
+    holder = (await findLockHolder(client)) ?? holder;
+    if (waitedMs >= opts.waitMs)
+      return holder ? { acquired: false, waitedMs, holder } : { acquired: false, waitedMs };
+    if (waitedMs - lastReport >= 5000) {
+      lastReport = waitedMs;
+      opts.onWaiting?.(holder ? { waitedMs, holder } : { waitedMs });
+    }
+    await opts.clock.sleep(Math.min(poll, Math.max(1, opts.waitMs - waitedMs)), opts.signal);
+  }
 }

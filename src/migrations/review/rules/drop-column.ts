@@ -23,6 +23,12 @@ export function check(stmt: ParsedStatement, ctx: FileContext): RuleHit[] {
 }
 
 export const examples: RuleExamples = {
-  good: ['ALTER TABLE "User" ADD COLUMN "nickname" TEXT;', 'CREATE TABLE t (a int, b int); ALTER TABLE t DROP COLUMN b;'],
-  bad: ['ALTER TABLE "User" DROP COLUMN "name";', 'ALTER TABLE "User" DROP COLUMN "name", ADD COLUMN "fullName" TEXT;'],
+  good: [
+    'ALTER TABLE "User" ADD COLUMN "nickname" TEXT;',
+    'CREATE TABLE t (a int, b int); ALTER TABLE t DROP COLUMN b;',
+  ],
+  bad: [
+    'ALTER TABLE "User" DROP COLUMN "name";',
+    'ALTER TABLE "User" DROP COLUMN "name", ADD COLUMN "fullName" TEXT;',
+  ],
 };

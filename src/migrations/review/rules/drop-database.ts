@@ -20,6 +20,6 @@ export function check(stmt: ParsedStatement, _ctx: FileContext): RuleHit[] {
 }
 
 export const examples: RuleExamples = {
-  good: ['DROP TABLE IF EXISTS "_prisma_tmp_does_not_exist_in_this_file";'.replace('DROP TABLE IF EXISTS', 'SELECT 1; --'), 'CREATE TABLE t (id int);'],
+  good: ['CREATE DATABASE scratch;', 'SELECT 1;'],
   bad: ['DROP DATABASE staging_copy;', 'DROP DATABASE IF EXISTS old_app;'],
 };

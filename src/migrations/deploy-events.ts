@@ -1,0 +1,61 @@
+/** Progress events and the result of a native deploy; plain data a CLI prints as text or JSON. */
+import type { Refusal } from '../base/errors.js';
+import type { LockHolder } from './advisory-lock.js';
+import type { Blocker } from './session-watch.js';
+
+/** An INVALID index found after a failed non-transactional statement, with the statement that removes it. */
+export interface InvalidIndex {
+  schema: string;
+  name: string;
+  table: string;
+  dropStatement: string;
+}
+
+/** One event of a deploy, in order. */
+export type DeployEvent =
+  | { kind: 'lock:waiting'; waitedMs: number; holder?: LockHolder }
+  | { kind: 'lock:acquired'; waitedMs: number }
+  | { kind: 'migration:started'; name: string; index: number; total: number; mode: 'script' | 'statements' }
+  | { kind: 'statement:started'; name: string; statement: number; statements: number; sql: string }
+  | {
+      kind: 'lock:retry';
+      name: string;
+      attempt: number;
+      maxRetries: number;
+      delayMs: number;
+      /** Sessions seen blocking the migration while it waited (may be empty if they left first). */
+      blockers: Blocker[];
+    }
+  | { kind: 'migration:finished'; name: string; durationMs: number; attempts: number }
+  | {
+      kind: 'migration:failed';
+      name: string;
+      sqlState?: string;
+      message: string;
+      invalidIndexes: InvalidIndex[];
+    };
+
+/** How a failed migration failed. */
+export interface DeployFailure {
+  name: string;
+  /** `P3018` for an SQL error (row left failed), `P3015` for a missing/unreadable file (no row written). */
+  code: string;
+  sqlState?: string;
+  message: string;
+  /** The text written to `logs` (P3018). */
+  logs?: string;
+  attempts: number;
+  invalidIndexes: InvalidIndex[];
+  /** Blockers seen on the last attempt (for lock timeouts). */
+  blockers: Blocker[];
+}
+
+/** The end of a deploy. `applied` lists what this run applied, in order. */
+export interface DeployResult {
+  outcome: 'succeeded' | 'nothing_to_apply' | 'failed' | 'refused' | 'cancelled';
+  applied: string[];
+  failure?: DeployFailure;
+  /** Set when outcome is `refused`: P3009, P3005, P3019 or P1002 (lock busy). */
+  refusal?: Refusal;
+  durationMs: number;
+}

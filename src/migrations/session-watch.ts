@@ -1,0 +1,80 @@
+/**
+ * A second connection beside the migration session: it sees which sessions block the migration
+ * session while a statement waits for a lock, and cancels the running statement on abort
+ * (`pg_cancel_backend`), which the migration session itself cannot do while busy.
+ */
+import type pg from 'pg';
+import { openSession, closeSession, type ParsedDatabaseUrl } from './connection.js';
+
+/** A session that blocks the migration session. */
+export interface Blocker {
+  pid: number;
+  applicationName: string;
+  state: string;
+  /** Age of its current transaction in ms, when it is in one. */
+  xactAgeMs: number | null;
+  query: string;
+}
+
+interface BlockerRow {
+  pid: number;
+  application_name: string | null;
+  state: string | null;
+  xact_age_ms: string | null;
+  query: string | null;
+}
+
+/** Watches one migration session (by pid). */
+export class SessionWatch {
+  private constructor(
+    private readonly client: pg.Client,
+    private readonly targetPid: number,
+  ) {}
+
+  /** Opens the watch connection for the session with `targetPid`. */
+  static async open(parsed: ParsedDatabaseUrl, targetPid: number): Promise<SessionWatch> {
+    const client = await openSession({
+      ...parsed,
+      clientConfig: { ...parsed.clientConfig, application_name: 'drawbridge watch' },
+    });
+    return new SessionWatch(client, targetPid);
+  }
+
+  /** Sessions the watched session is waiting for right now (empty when it is not waiting). */
+  async blockers(): Promise<Blocker[]> {
+    const res = await this.client.query<BlockerRow>(
+      `SELECT a.pid, a.application_name, a.state,
+              floor(extract(epoch FROM (clock_timestamp() - a.xact_start)) * 1000)::bigint::text AS xact_age_ms,
+              a.query
+         FROM pg_stat_activity a WHERE a.pid = ANY (pg_blocking_pids($1)) ORDER BY a.pid`,
+      [this.targetPid],
+    );
+    return res.rows.map((r) => ({
+      pid: r.pid,
+      applicationName: r.application_name ?? '',
+      state: r.state ?? 'unknown',
+      xactAgeMs: r.xact_age_ms === null ? null : Number(r.xact_age_ms),
+      query: r.query ?? '',
+    }));
+  }
+
+  /** Cancels the statement the watched session is running. */
+  async cancel(): Promise<void> {
+    await this.client.query('SELECT pg_cancel_backend($1)', [this.targetPid]);
+  }
+
+  /** Indexes left INVALID (e.g. by a failed CREATE INDEX CONCURRENTLY), as `schema.name` keys. */
+  async invalidIndexes(): Promise<{ schema: string; name: string; table: string }[]> {
+    const res = await this.client.query<{ schema: string; name: string; table: string }>(
+      `SELECT n.nspname AS schema, c.relname AS name, t.relname AS table
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE NOT i.indisvalid ORDER BY 1, 2`,
+    );
+    return res.rows;
+  }
+
+  async close(): Promise<void> {
+    await closeSession(this.client);
+  }
+}

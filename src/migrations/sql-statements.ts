@@ -1,0 +1,96 @@
+/**
+ * Splitting a migration file into statements with the real PostgreSQL parser (libpg-query, PG 15
+ * grammar), and spotting statements that refuse to run inside a transaction block.
+ */
+import { parse } from 'libpg-query';
+
+/** One top-level statement of a file. */
+export interface SqlStatement {
+  /** The statement text (leading comments included), without the trailing semicolon. */
+  sql: string;
+  /** AST node type, e.g. `IndexStmt`. */
+  kind: string;
+  /** True when PostgreSQL refuses it inside a transaction block (SQLSTATE 25001). */
+  nonTransactional: boolean;
+  /** Whether it is a CONCURRENTLY index operation (may leave an INVALID index when it fails). */
+  concurrentIndex: boolean;
+  /** Explicit transaction control (BEGIN, COMMIT, ROLLBACK, SAVEPOINT …). */
+  transactionControl: boolean;
+}
+
+type Node = Record<string, unknown>;
+
+function hasConcurrentlyOption(params: unknown): boolean {
+  return (
+    Array.isArray(params) &&
+    params.some((p) => ((p as Node).DefElem as Node | undefined)?.defname === 'concurrently')
+  );
+}
+
+function detachConcurrently(stmt: Node): boolean {
+  const cmds = Array.isArray(stmt.cmds) ? (stmt.cmds as Node[]) : [];
+  return cmds.some((c) => {
+    const cmd = c.AlterTableCmd as Node | undefined;
+    const def = (cmd?.def as Node | undefined)?.PartitionCmd as Node | undefined;
+    return cmd?.subtype === 'AT_DetachPartition' && def?.concurrent === true;
+  });
+}
+
+/** Classifies one AST statement. */
+function classifyNode(kind: string, stmt: Node): Pick<SqlStatement, 'nonTransactional' | 'concurrentIndex'> {
+  switch (kind) {
+    case 'IndexStmt':
+      return { nonTransactional: stmt.concurrent === true, concurrentIndex: stmt.concurrent === true };
+    case 'DropStmt': {
+      const c = stmt.concurrent === true;
+      return { nonTransactional: c, concurrentIndex: c };
+    }
+    case 'ReindexStmt': {
+      const conc = hasConcurrentlyOption(stmt.params);
+      const wide = stmt.kind === 'REINDEX_OBJECT_DATABASE' || stmt.kind === 'REINDEX_OBJECT_SYSTEM';
+      return { nonTransactional: conc || wide, concurrentIndex: conc };
+    }
+    case 'AlterTableStmt':
+      return { nonTransactional: detachConcurrently(stmt), concurrentIndex: false };
+    case 'VacuumStmt':
+      return { nonTransactional: stmt.is_vacuumcmd === true, concurrentIndex: false };
+    case 'CreatedbStmt':
+    case 'DropdbStmt':
+    case 'AlterSystemStmt':
+    case 'CreateTableSpaceStmt':
+    case 'DropTableSpaceStmt':
+      return { nonTransactional: true, concurrentIndex: false };
+    default:
+      return { nonTransactional: false, concurrentIndex: false };
+  }
+}
+
+/**
+ * Splits `script` into statements. Locations from the parser are UTF-8 byte offsets, so slicing is
+ * done on the bytes. Throws the parser's error on invalid SQL.
+ */
+export async function splitStatements(script: string): Promise<SqlStatement[]> {
+  const tree = (await parse(script)) as {
+    stmts?: { stmt: Node; stmt_location?: number; stmt_len?: number }[];
+  };
+  const bytes = Buffer.from(script, 'utf8');
+  return (tree.stmts ?? []).map((s) => {
+    const start = s.stmt_location ?? 0;
+    const end = s.stmt_len === undefined || s.stmt_len === 0 ? bytes.length : start + s.stmt_len;
+    const kind = Object.keys(s.stmt)[0] ?? 'Unknown';
+    const node = (s.stmt[kind] ?? {}) as Node;
+    const sql = bytes
+      .subarray(start, end)
+      .toString('utf8')
+      .replace(/^\s*\n/, '');
+    return { sql, kind, ...classifyNode(kind, node), transactionControl: kind === 'TransactionStmt' };
+  });
+}
+
+/**
+ * How a file must be run: `script` (Prisma's way: the whole file as one simple query) unless it holds
+ * a statement that cannot run in a transaction block together with anything else, then `statements`.
+ */
+export function executionMode(statements: SqlStatement[]): 'script' | 'statements' {
+  return statements.length > 1 && statements.some((s) => s.nonTransactional) ? 'statements' : 'script';
+}
