@@ -196,7 +196,7 @@ describe('native deploy', () => {
     const r = await deploy({ databaseUrl: db.url, migrationsDir: folder({ '1_a': 'SELECT 1;' }) });
     expect(r.outcome).toBe('refused');
     expect(r.refusal?.code).toBe('P3005');
-    expect((await db.query(`SELECT to_regclass('_prisma_migrations') AS t`)).rows[0].t).toBeNull();
+    expect((await db.query(`SELECT to_regclass('_prisma_migrations') AS t`)).rows[0]?.t).toBeNull();
   });
 
   it('refuses with P1002 naming the holder when the advisory lock stays taken past lockWaitMs', async () => {
@@ -230,7 +230,7 @@ describe('native deploy', () => {
     });
     expect(r.outcome).toBe('cancelled');
     expect(r.failure?.sqlState).toBe('57014');
-    expect((await db.query(`SELECT to_regclass('s') AS t`)).rows[0].t).toBeNull();
+    expect((await db.query(`SELECT to_regclass('s') AS t`)).rows[0]?.t).toBeNull();
     expect((await rows())[0]?.finished_at).toBeNull();
   });
 
@@ -239,7 +239,7 @@ describe('native deploy', () => {
     const r = await deploy({ databaseUrl: `${db.url}?schema=tenant`, migrationsDir: dir });
     expect(r.outcome).toBe('succeeded');
     expect((await rows('tenant._prisma_migrations')).map((x) => x.migration_name)).toEqual(['1_a']);
-    expect((await db.query(`SELECT to_regclass('tenant.inside') AS t`)).rows[0].t).toBe('tenant.inside');
+    expect((await db.query(`SELECT to_regclass('tenant.inside') AS t`)).rows[0]?.t).toBe('tenant.inside');
   });
 
   it('applies a folder migration older than the applied ones (Prisma decides by name only)', async () => {
