@@ -1,0 +1,259 @@
+/**
+ * User actions: a slash command, a button click, a modal submission. Each builds the payload Slack
+ * would send (slack-wire.md section 2), hands it to the active transport and applies what the ack says.
+ */
+import { isObj } from './block-kit.js';
+import { SlackApiError, wireMessage, type EmulatorContext } from './context.js';
+import { applyViewAck } from './methods-views.js';
+import { applyResponse, mintResponseUrl } from './response-url.js';
+import type { Delivery, Message } from './types.js';
+import { buildStateValues } from './view-state.js';
+
+/** Deprecated verification token Slack still puts in payloads (Bolt ignores it). */
+const VERIFICATION_TOKEN = 'emuVerificationTok3n';
+
+/** Sends a payload to the app in the current mode. */
+export interface Transport {
+  deliver(
+    kind: 'command' | 'interactive' | 'event',
+    payload: Record<string, unknown>,
+    acceptsResponsePayload: boolean,
+  ): Promise<Delivery>;
+}
+
+function requireUser(ctx: EmulatorContext, user: string): { id: string; name: string } {
+  const u = ctx.store.users.get(user);
+  if (u === undefined)
+    throw new Error(`Slack emulator: unknown user ${user} (add it to EmulatorOptions.users)`);
+  return u;
+}
+
+function requireChannel(ctx: EmulatorContext, channel: string): { id: string; name: string } {
+  const id = ctx.store.resolveChannel(channel);
+  const c = id === undefined ? undefined : ctx.store.channels.get(id);
+  if (c === undefined)
+    throw new Error(`Slack emulator: unknown channel ${channel} (add it to EmulatorOptions.channels)`);
+  return c;
+}
+
+function issueTrigger(ctx: EmulatorContext, user: string): string {
+  const id = ctx.ids.triggerId();
+  ctx.store.triggers.set(id, { user, issuedAt: ctx.opts.clock.now(), used: false });
+  return id;
+}
+
+function userObject(ctx: EmulatorContext, u: { id: string; name: string }): Record<string, unknown> {
+  return { id: u.id, username: u.name, name: u.name, team_id: ctx.opts.teamId };
+}
+
+/** Records what Slack shows the user when the app fails to ack (e.g. `operation_timeout`). */
+function slackError(ctx: EmulatorContext, channel: string, user: string, what: string, d: Delivery): void {
+  const error = d.timedOut ? 'operation_timeout' : `http_service_error (${d.status})`;
+  const m: Message = {
+    type: 'message',
+    channel,
+    ts: ctx.ids.ts(),
+    text: `${what} failed with the error "${error}"`,
+    user: 'USLACKBOT',
+    ephemeral_to: user,
+    source: 'slack_error',
+  };
+  ctx.store.addEphemeral(m);
+}
+
+export async function slashCommand(
+  ctx: EmulatorContext,
+  t: Transport,
+  a: { user: string; channel: string; text: string; command?: string },
+): Promise<Delivery> {
+  const u = requireUser(ctx, a.user);
+  const c = requireChannel(ctx, a.channel);
+  const command = a.command ?? '/migrate';
+  const rec = { kind: 'command' as const, user: u.id, channel: c.id, ephemeral: false };
+  const payload: Record<string, string> = {
+    token: VERIFICATION_TOKEN,
+    team_id: ctx.opts.teamId,
+    team_domain: ctx.opts.teamDomain,
+    channel_id: c.id,
+    channel_name: c.name,
+    user_id: u.id,
+    user_name: u.name,
+    command,
+    text: a.text,
+    api_app_id: ctx.opts.appId,
+    is_enterprise_install: 'false',
+    response_url: mintResponseUrl(ctx, rec),
+    trigger_id: issueTrigger(ctx, u.id),
+  };
+  const d = await t.deliver('command', payload, true);
+  if (d.status !== 200) {
+    slackError(ctx, c.id, u.id, command, d);
+    return d;
+  }
+  if (d.body === '') return d;
+  const reply = isObj(d.json) ? d.json : { text: d.body };
+  if (reply.response_type === 'in_channel') {
+    const echo: Message = {
+      type: 'message',
+      channel: c.id,
+      ts: ctx.ids.ts(),
+      text: `${command} ${a.text}`.trim(),
+      user: u.id,
+      source: 'command_echo',
+    };
+    ctx.store.addMessage(echo);
+  }
+  try {
+    applyResponse(ctx, { ...rec, uses: 0, issuedAt: 0 }, reply, 'ack');
+  } catch (err) {
+    if (!(err instanceof SlackApiError)) throw err;
+    ctx.store.recordCall({
+      method: 'command_ack',
+      args: reply,
+      token: undefined,
+      at: ctx.opts.clock.now(),
+      response: { ok: false, error: err.error, ...err.extra },
+      status: 200,
+    });
+  }
+  return d;
+}
+
+/** The clicked element and its block, found in what the user sees. */
+function findButton(
+  m: Message,
+  a: { actionId: string; blockId?: string; value?: string },
+): { block: Record<string, unknown>; el: Record<string, unknown> } {
+  const shown: string[] = [];
+  for (const block of m.blocks ?? []) {
+    const els =
+      block.type === 'actions' && Array.isArray(block.elements)
+        ? block.elements
+        : block.type === 'section'
+          ? [block.accessory]
+          : [];
+    for (const el of els) {
+      if (!isObj(el) || el.type !== 'button') continue;
+      shown.push(
+        `${String(block.block_id)}/${String(el.action_id)}${el.value === undefined ? '' : `=${String(el.value)}`}`,
+      );
+      if (
+        el.action_id === a.actionId &&
+        (a.blockId === undefined || block.block_id === a.blockId) &&
+        (a.value === undefined || el.value === a.value)
+      ) {
+        return { block, el };
+      }
+    }
+  }
+  throw new Error(
+    `Slack emulator: message ${m.ts} shows no button ${a.blockId ?? '*'}/${a.actionId}${a.value === undefined ? '' : `=${a.value}`} (buttons: ${shown.join(', ') || 'none'})`,
+  );
+}
+
+export async function clickButton(
+  ctx: EmulatorContext,
+  t: Transport,
+  a: { user: string; channel: string; messageTs: string; actionId: string; value?: string; blockId?: string },
+): Promise<Delivery> {
+  const u = requireUser(ctx, a.user);
+  const c = requireChannel(ctx, a.channel);
+  const inChannel = ctx.store.findMessage(c.id, a.messageTs);
+  const eph = ctx.store.ephemeralList.find(
+    (m) => m.channel === c.id && m.ts === a.messageTs && m.ephemeral_to === u.id && !m.deleted,
+  );
+  const m = inChannel ?? eph;
+  if (m === undefined)
+    throw new Error(`Slack emulator: user ${u.id} sees no message ${a.messageTs} in ${c.id}`);
+  const { block, el } = findButton(m, a);
+  const ephemeral = inChannel === undefined;
+  const action: Record<string, unknown> = {
+    type: 'button',
+    action_id: el.action_id,
+    block_id: block.block_id,
+    text: el.text,
+    action_ts: ctx.ids.ts(),
+  };
+  if (el.value !== undefined) action.value = el.value;
+  if (el.style !== undefined) action.style = el.style;
+  const payload: Record<string, unknown> = {
+    type: 'block_actions',
+    user: userObject(ctx, u),
+    api_app_id: ctx.opts.appId,
+    token: VERIFICATION_TOKEN,
+    container: { type: 'message', message_ts: m.ts, channel_id: c.id, is_ephemeral: ephemeral },
+    trigger_id: issueTrigger(ctx, u.id),
+    team: { id: ctx.opts.teamId, domain: ctx.opts.teamDomain },
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: { id: c.id, name: c.name },
+    ...(ephemeral ? {} : { message: wireMessage(ctx, m) }),
+    state: { values: buildStateValues(m.blocks) },
+    response_url: mintResponseUrl(ctx, {
+      kind: 'action',
+      user: u.id,
+      channel: c.id,
+      messageTs: m.ts,
+      ephemeral,
+    }),
+    actions: [action],
+  };
+  return t.deliver('interactive', payload, false);
+}
+
+export async function submitView(
+  ctx: EmulatorContext,
+  t: Transport,
+  a: { user: string; viewId: string; values: Record<string, Record<string, unknown>> },
+): Promise<Delivery> {
+  const u = requireUser(ctx, a.user);
+  const v = ctx.store.views.get(a.viewId);
+  if (v === undefined || !v.open) throw new Error(`Slack emulator: view ${a.viewId} is not open`);
+  if (v.user !== u.id)
+    throw new Error(`Slack emulator: view ${a.viewId} was opened for ${v.user}, not ${u.id}`);
+  if (v.view.submit === undefined) throw new Error(`Slack emulator: view ${a.viewId} has no submit button`);
+  const view = { ...v.view, state: { values: buildStateValues(v.view.blocks, a.values) } };
+  const payload: Record<string, unknown> = {
+    type: 'view_submission',
+    team: { id: ctx.opts.teamId, domain: ctx.opts.teamDomain },
+    user: userObject(ctx, u),
+    api_app_id: ctx.opts.appId,
+    token: VERIFICATION_TOKEN,
+    trigger_id: issueTrigger(ctx, u.id),
+    view,
+    response_urls: [],
+    enterprise: null,
+    is_enterprise_install: false,
+  };
+  const d = await t.deliver('interactive', payload, true);
+  if (d.status === 200) applyViewAck(ctx, v, d.json ?? {});
+  return d;
+}
+
+/** An Events API delivery (e.g. `app_mention`). */
+export function sendEvent(
+  ctx: EmulatorContext,
+  t: Transport,
+  event: Record<string, unknown>,
+): Promise<Delivery> {
+  const o = ctx.opts;
+  const payload = {
+    token: VERIFICATION_TOKEN,
+    team_id: o.teamId,
+    api_app_id: o.appId,
+    event: { event_ts: ctx.ids.ts(), ...event },
+    type: 'event_callback',
+    event_id: ctx.ids.next('Ev'),
+    event_time: Math.floor(o.clock.now() / 1000),
+    authorizations: [
+      {
+        enterprise_id: null,
+        team_id: o.teamId,
+        user_id: o.botUserId,
+        is_bot: true,
+        is_enterprise_install: false,
+      },
+    ],
+  };
+  return t.deliver('event', payload, false);
+}
