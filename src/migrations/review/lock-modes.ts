@@ -29,7 +29,8 @@ const BLOCKS: Record<LockMode, string> = {
 
 /** "an ACCESS EXCLUSIVE lock on users (blocks all reads and writes)". */
 export function lockOn(mode: LockMode, table: string): string {
-  return `an ${mode} lock on ${table} (${BLOCKS[mode]})`;
+  const article = mode.startsWith('A') || mode.startsWith('E') ? 'an' : 'a';
+  return `${article} ${mode} lock on ${table} (${BLOCKS[mode]})`;
 }
 
 /** Which modes each mode conflicts with, by index in LOCK_MODES. */

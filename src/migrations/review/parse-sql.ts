@@ -31,12 +31,12 @@ export interface ParsedStatement {
 export type ParseOutcome =
   { ok: true; statements: ParsedStatement[] } | { ok: false; message: string; line: number; column: number };
 
-let loaded: Promise<void> | undefined;
+// The WASM parser loads once, when this module is first imported, so that parsing can be synchronous.
+await loadModule();
 
-/** Loads the WASM parser once; `parseMigrationSql` needs it done first. */
+/** Resolves when the parser is ready (it is, once this module has been imported). */
 export function loadParser(): Promise<void> {
-  loaded ??= loadModule();
-  return loaded;
+  return Promise.resolve();
 }
 
 interface RawStmt {

@@ -1,0 +1,57 @@
+import type { ParsedStatement } from '../parse-sql.js';
+import type { FileContext, RuleExamples, RuleHit, RuleMeta } from '../rule.js';
+
+export const meta: RuleMeta = {
+  id: 'identifier-too-long',
+  category: 'other',
+  severity: 'warning',
+  summary: 'an identifier over 63 bytes',
+};
+
+const DEFINING = new Set([
+  'CreateStmt',
+  'AlterTableStmt',
+  'IndexStmt',
+  'RenameStmt',
+  'CreateEnumStmt',
+  'ViewStmt',
+  'CreateSeqStmt',
+  'CreateSchemaStmt',
+  'CreateTableAsStmt',
+  'CreateDomainStmt',
+  'CompositeTypeStmt',
+]);
+
+/**
+ * Identifiers written in the statement text. The parser has already truncated long names to 63
+ * bytes, so the check reads the source: quoted identifiers and bare words, skipping string
+ * literals, dollar-quoted bodies and comments.
+ */
+function identifiersInText(sql: string): string[] {
+  const out: string[] = [];
+  const re =
+    /'(?:[^']|'')*'|\$([A-Za-z_]*)\$[\s\S]*?\$\1\$|--[^\n]*|\/\*[\s\S]*?\*\/|"((?:[^"]|"")*)"|([A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*)/g;
+  for (let m = re.exec(sql); m; m = re.exec(sql)) {
+    if (m[2] !== undefined) out.push(m[2].replace(/""/g, '"'));
+    else if (m[3] !== undefined) out.push(m[3]);
+  }
+  return out;
+}
+
+export function check(stmt: ParsedStatement, _ctx: FileContext): RuleHit[] {
+  if (!DEFINING.has(Object.keys(stmt.node)[0] ?? '')) return [];
+  const long = [...new Set(identifiersInText(stmt.text))].filter((n) => Buffer.byteLength(n, 'utf8') > 63);
+  return long.map((name) => ({
+    message: `Identifier "${name}" is ${Buffer.byteLength(name, 'utf8')} bytes; PostgreSQL silently truncates it to 63, so later migrations and Prisma look for a name that does not exist.`,
+    help: "Shorten the name, for example with Prisma's map: argument.",
+  }));
+}
+
+const LONG = 'x'.repeat(64);
+export const examples: RuleExamples = {
+  good: ['CREATE INDEX "Post_authorId_idx" ON "Post"("authorId");', `SELECT '${LONG}';`],
+  bad: [
+    `CREATE INDEX "${LONG}" ON "Post"("authorId");`,
+    `ALTER TABLE "Post" ADD CONSTRAINT "${LONG}" FOREIGN KEY ("a") REFERENCES "User"("id") NOT VALID;`,
+  ],
+};
