@@ -1,3 +1,5 @@
+import { redact, redactDeep } from '../../base/redact.js';
+
 /**
  * The one place that knows Slack's Block Kit limits. Renderers build with these helpers and call
  * `finishMessage`, which enforces 50 blocks a message, 3000 characters a section and 150 a header,
@@ -78,7 +80,10 @@ export interface SlackMessage {
   blocks: Block[];
 }
 
-/** Caps the block count (keeping the last block, usually actions or context) and sets the fallback text. */
+/**
+ * Caps the block count (keeping the last block, usually actions or context), sets the fallback text
+ * and redacts everything: no message leaves through a renderer with a secret in it.
+ */
 export function finishMessage(text: string, blocks: Block[]): SlackMessage {
   let out = blocks;
   if (blocks.length > LIMITS.blocks) {
@@ -86,5 +91,5 @@ export function finishMessage(text: string, blocks: Block[]): SlackMessage {
     const last = blocks[blocks.length - 1] as Block;
     out = [...blocks.slice(0, LIMITS.blocks - 2), context(`_${hidden} more block(s) not shown_`), last];
   }
-  return { text: truncate(text, LIMITS.fallbackText), blocks: out };
+  return { text: redact(truncate(text, LIMITS.fallbackText)), blocks: redactDeep(out) };
 }

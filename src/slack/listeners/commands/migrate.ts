@@ -4,6 +4,7 @@
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { describeError } from '../../../base/errors.js';
+import { redact } from '../../../base/redact.js';
 import { environmentStatus } from '../../../core/status-service.js';
 import { parseMigrateCommand, USAGE } from '../../parse-migrate-command.js';
 import { renderStatusFailure, renderStatusMessage } from '../../renderers/status-message.js';
@@ -16,7 +17,7 @@ export function migrateCommand(ctx: ListenerContext) {
   return async ({ command, ack, respond }: Args): Promise<void> => {
     const parsed = parseMigrateCommand(typeof command.text === 'string' ? command.text : '');
     if (!parsed.ok) {
-      await ack({ response_type: 'ephemeral', text: parsed.reply });
+      await ack({ response_type: 'ephemeral', text: redact(parsed.reply) });
       return;
     }
     const cmd = parsed.command;
@@ -34,7 +35,7 @@ export function migrateCommand(ctx: ListenerContext) {
     }
     await ack({
       response_type: 'ephemeral',
-      text: `:mag: Reading the migration status of *${cmd.environment}*…`,
+      text: redact(`:mag: Reading the migration status of *${cmd.environment}*…`),
     });
     ctx.inflight.track(
       (async () => {
