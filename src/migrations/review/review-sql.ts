@@ -28,6 +28,18 @@ const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2
 
 /** Reviews the SQL of one migration file. */
 export function reviewSql(sql: string, opts: ReviewSqlOptions): ReviewResult {
+  return analyzeSql(sql, opts).result;
+}
+
+/** A review plus the parsed file, for callers that also estimate impact. */
+export interface SqlAnalysis {
+  result: ReviewResult;
+  /** The file's context; undefined when the SQL does not parse. */
+  context: FileContext | undefined;
+}
+
+/** Like `reviewSql`, also returning the parsed statements and their context. */
+export function analyzeSql(sql: string, opts: ReviewSqlOptions): SqlAnalysis {
   const parsed = parseMigrationSql(sql);
   if (!parsed.ok) {
     const finding: Finding = {

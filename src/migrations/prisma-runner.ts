@@ -1,0 +1,104 @@
+/**
+ * `runner: prisma`: runs the configured Prisma CLI command (e.g. `npx prisma migrate deploy`) through an
+ * Executor, with DATABASE_URL only in its environment, streams its redacted output, maps the exit to an
+ * outcome, and re-reads the ledger afterwards: the database, not the CLI's words, says what happened.
+ */
+import { systemClock, type Clock } from '../base/clock.js';
+import { DrawbridgeError } from '../base/errors.js';
+import { redact } from '../base/redact.js';
+import type { Executor, OutputLine } from '../exec/executor.js';
+import { parseDatabaseUrl } from './connection.js';
+import { getStatus, type StatusReport } from './status.js';
+
+/** Inputs of a Prisma CLI run. */
+export interface PrismaRunOptions {
+  executor: Executor;
+  /** Executable and arguments, e.g. `['npx', 'prisma', 'migrate', 'deploy']`. Never a shell string. */
+  command: readonly string[];
+  cwd?: string;
+  /** Given to the command as DATABASE_URL (environment only, never an argument). */
+  databaseUrl: string;
+  /** The folder the command deploys; used to re-read status before and after. */
+  migrationsDir: string;
+  /** Extra non-secret environment for the command. */
+  env?: Readonly<Record<string, string>>;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Each output line as it arrives, redacted. */
+  onOutput?: (line: OutputLine) => void;
+  clock?: Clock;
+}
+
+/** How the run ended, with the ledger as truth. */
+export interface PrismaRunResult {
+  /** `succeeded` needs exit 0 AND no failed row afterwards. */
+  outcome: 'succeeded' | 'failed' | 'cancelled' | 'timed_out';
+  exitCode: number | null;
+  /** First Prisma error code seen in the output (`Error: P3018`, `Error: P1001: ...`). */
+  prismaErrorCode?: string;
+  /** Migrations that became applied during the run (by the ledger). */
+  applied: string[];
+  /** Migrations left failed by the run. */
+  failed: string[];
+  /** Status read after the run. */
+  status: StatusReport;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+function appliedNames(s: StatusReport): Set<string> {
+  return new Set(
+    s.migrations.filter((m) => m.state === 'applied' || m.state === 'edited').map((m) => m.name),
+  );
+}
+
+/** Runs the Prisma CLI and reports what changed in `_prisma_migrations`. */
+export async function runPrismaDeploy(opts: PrismaRunOptions): Promise<PrismaRunResult> {
+  const [command, ...args] = opts.command;
+  if (!command)
+    throw new DrawbridgeError('config', 'The prisma runner command is empty.', {
+      hint: 'Set prisma.command, e.g. [npx, prisma, migrate, deploy].',
+    });
+  parseDatabaseUrl(opts.databaseUrl); // validates and registers the password for redaction
+  const clock = opts.clock ?? systemClock;
+  const statusOpts = { databaseUrl: opts.databaseUrl, migrationsDir: opts.migrationsDir, clock };
+  const before = appliedNames(await getStatus(statusOpts));
+  const started = clock.now();
+  const res = await opts.executor.run(
+    {
+      command,
+      args,
+      env: { ...opts.env, DATABASE_URL: opts.databaseUrl },
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
+      ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    },
+    (line) => opts.onOutput?.({ stream: line.stream, line: redact(line.line) }),
+  );
+  const durationMs = clock.now() - started;
+  const status = await getStatus(statusOpts);
+  const stdout = redact(res.stdout);
+  const stderr = redact(res.stderr);
+  const code = /\bError: (P\d{4})\b/.exec(`${stderr}\n${stdout}`)?.[1];
+  const failed = status.migrations.filter((m) => m.state === 'failed').map((m) => m.name);
+  const outcome: PrismaRunResult['outcome'] = res.cancelled
+    ? 'cancelled'
+    : res.timedOut
+      ? 'timed_out'
+      : res.exitCode === 0 && failed.length === 0
+        ? 'succeeded'
+        : 'failed';
+  const result: PrismaRunResult = {
+    outcome,
+    exitCode: res.exitCode,
+    applied: [...appliedNames(status)].filter((n) => !before.has(n)),
+    failed,
+    status,
+    stdout,
+    stderr,
+    durationMs,
+  };
+  if (code) result.prismaErrorCode = code;
+  return result;
+}

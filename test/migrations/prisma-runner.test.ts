@@ -1,0 +1,84 @@
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { LocalExecutor } from '../../src/exec/local-executor.js';
+import type { OutputLine } from '../../src/exec/executor.js';
+import { runPrismaDeploy } from '../../src/migrations/prisma-runner.js';
+import { deploy } from '../../src/migrations/deploy.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { makeFolder, writeMigration } from './folder-helpers.js';
+
+const standin = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'fixtures',
+  'bin',
+  'fake-prisma-standin.mjs',
+);
+
+describe('prisma runner (with a Prisma CLI stand-in)', () => {
+  let db: TestDatabase;
+  const executor = new LocalExecutor({ baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+  beforeAll(async () => {
+    db = await createTestDatabase('prunner');
+  });
+  afterAll(async () => {
+    await executor.close();
+    await db.drop();
+  });
+
+  it('passes DATABASE_URL in the environment only, streams redacted output, and reads the ledger after', async () => {
+    const f = makeFolder({ '1_a': 'CREATE TABLE a (id int);' });
+    try {
+      // Drawbridge applies the first one natively; the Prisma side must then apply only the second.
+      expect((await deploy({ databaseUrl: db.url, migrationsDir: f.dir })).applied).toEqual(['1_a']);
+      writeMigration(f.dir, '2_b', 'CREATE TABLE b (id int);');
+      const lines: OutputLine[] = [];
+      const command = ['node', standin, 'migrate', 'deploy', '--migrations', f.dir, '--echo-url'];
+      const r = await runPrismaDeploy({
+        executor,
+        command,
+        databaseUrl: db.url,
+        migrationsDir: f.dir,
+        onOutput: (l) => lines.push(l),
+      });
+      expect(r.outcome).toBe('succeeded');
+      expect(r.exitCode).toBe(0);
+      expect(r.applied).toEqual(['2_b']);
+      expect(r.status.upToDate).toBe(true);
+      const password = new URL(db.url).password;
+      const all = lines.map((l) => l.line).join('\n');
+      expect(all).toContain('All migrations have been successfully applied.');
+      expect(all).toContain('debug: connecting with postgres://postgres:***@');
+      expect(all).not.toContain(password);
+      expect(r.stderr).not.toContain(password);
+      expect(command.join(' ')).not.toContain(password);
+    } finally {
+      f.cleanup();
+    }
+  });
+
+  it('maps a failing run to failed with the Prisma error code and the failed row from the ledger', async () => {
+    const f = makeFolder({
+      '1_a': 'CREATE TABLE a (id int);',
+      '2_b': 'CREATE TABLE b (id int);',
+      '3_bad': 'SELECT 1/0;',
+    });
+    try {
+      const r = await runPrismaDeploy({
+        executor,
+        command: ['node', standin, 'migrate', 'deploy', '--migrations', f.dir],
+        databaseUrl: db.url,
+        migrationsDir: f.dir,
+      });
+      expect(r.outcome).toBe('failed');
+      expect(r.exitCode).toBe(1);
+      expect(r.prismaErrorCode).toBe('P3018');
+      expect(r.failed).toEqual(['3_bad']);
+      expect(r.applied).toEqual([]);
+      // And a native deploy afterwards refuses on Prisma's failed row.
+      expect((await deploy({ databaseUrl: db.url, migrationsDir: f.dir })).refusal?.code).toBe('P3009');
+    } finally {
+      f.cleanup();
+    }
+  });
+});
