@@ -159,6 +159,7 @@ export class StatusPageClient implements StatusPage {
     for (let attempt = 0; ; attempt++) {
       const res = await this.send(method, url, body, what, signal);
       const text = await res.text().catch(() => '');
+      if (isCallerAbort(signal)) throw signal?.reason;
       if (res.ok) return parseJson(text);
       const limited = res.status === 420 || res.status === 429;
       if (limited && attempt < this.maxRetries) {

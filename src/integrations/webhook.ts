@@ -8,7 +8,7 @@
  */
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../base/clock.js';
-import { registerSecret } from '../base/redact.js';
+import { redactDeep, registerSecret } from '../base/redact.js';
 import { backoffDelay, describeFetchError, discardBody, isCallerAbort, timeoutSignal } from './http.js';
 
 /** One configured receiver; `secret` is the resolved value (config holds only `secretEnv`). */
@@ -87,9 +87,9 @@ export class WebhookSender {
     this.timeoutMs = options.timeoutMs ?? 5000;
   }
 
-  /** Delivers `event` to every target in parallel; one result per target, in config order. */
+  /** Delivers `event` (redacted) to every target in parallel; one result per target, in config order. */
   send(event: WebhookEvent, signal?: AbortSignal): Promise<WebhookDelivery[]> {
-    const body = JSON.stringify(event);
+    const body = JSON.stringify(redactDeep(event));
     const deliveryId = randomUUID();
     return Promise.all(this.targets.map((t) => this.deliver(t, event.type, deliveryId, body, signal)));
   }

@@ -91,6 +91,18 @@ describe('WebhookSender against a loopback receiver', () => {
     );
   });
 
+  it('redacts secrets inside the event before it leaves the process', async () => {
+    const sender = new WebhookSender([{ url: `${base}/r`, secret: 'whsec_redact_test_1' }], { clock });
+    const leaky = { type: 'run:failed', error: 'connect postgres://app:hunter2secret@db:5432/shop failed' };
+    const [result] = await sender.send(leaky);
+    expect(result?.ok).toBe(true);
+    expect(received[0]?.body).not.toContain('hunter2secret');
+    expect(JSON.parse(received[0]?.body ?? '{}')).toEqual({
+      type: 'run:failed',
+      error: 'connect postgres://app:***@db:5432/shop failed',
+    });
+  });
+
   it('gives up after the bounded retries on an unreachable URL', async () => {
     const gone = createServer();
     await new Promise<void>((r) => gone.listen(0, '127.0.0.1', r));

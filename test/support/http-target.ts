@@ -63,25 +63,46 @@ const fmtLabels = (labels: Labels): string => {
 };
 const fmtNum = (n: number): string => (n === Infinity ? '+Inf' : n === -Infinity ? '-Inf' : String(n));
 
-/** Starts the target on 127.0.0.1 (random port). Close it in afterAll. */
-export async function startHttpTarget(): Promise<HttpTarget> {
-  const requests: TargetRequest[] = [];
-  const scalars = new Map<string, { type: 'counter' | 'gauge'; series: Map<string, Series> }>();
-  const histograms = new Map<string, { buckets: number[]; series: Map<string, HistSeries> }>();
-  let healthy = true;
-  let unhealthyStatus = 503;
-  let failing = 0;
-  let failStatus = 500;
-  let hanging = 0;
-  let rawText: string | null = null;
+/** The settable metrics and their rendering as text exposition 0.0.4. */
+class MetricRegistry {
+  private readonly scalars = new Map<string, { type: 'counter' | 'gauge'; series: Map<string, Series> }>();
+  private readonly histograms = new Map<string, { buckets: number[]; series: Map<string, HistSeries> }>();
 
-  const render = (): string => {
+  scalar(name: string, labels: Labels, type: 'counter' | 'gauge'): Series {
+    const m = this.scalars.get(name) ?? { type, series: new Map<string, Series>() };
+    this.scalars.set(name, m);
+    const s = m.series.get(key(labels)) ?? { labels: { ...labels }, value: 0 };
+    m.series.set(key(labels), s);
+    return s;
+  }
+
+  define(name: string, buckets: number[]): void {
+    this.histograms.set(name, { buckets: [...buckets].sort((a, b) => a - b), series: new Map() });
+  }
+
+  observe(name: string, value: number, labels: Labels): void {
+    const h = this.histograms.get(name) ?? {
+      buckets: DEFAULT_BUCKETS,
+      series: new Map<string, HistSeries>(),
+    };
+    this.histograms.set(name, h);
+    const empty = { labels: { ...labels }, counts: h.buckets.map(() => 0).concat(0), sum: 0, count: 0 };
+    const s = h.series.get(key(labels)) ?? empty;
+    h.series.set(key(labels), s);
+    [...h.buckets, Infinity].forEach((le, i) => {
+      if (value <= le) s.counts[i] = (s.counts[i] ?? 0) + 1;
+    });
+    s.sum += value;
+    s.count += 1;
+  }
+
+  render(): string {
     const lines: string[] = [];
-    for (const [name, m] of scalars) {
+    for (const [name, m] of this.scalars) {
       lines.push(`# HELP ${name} ${name} (set by the test)`, `# TYPE ${name} ${m.type}`);
       for (const s of m.series.values()) lines.push(`${name}${fmtLabels(s.labels)} ${fmtNum(s.value)}`);
     }
-    for (const [name, h] of histograms) {
+    for (const [name, h] of this.histograms) {
       lines.push(`# HELP ${name} ${name} (set by the test)`, `# TYPE ${name} histogram`);
       for (const s of h.series.values()) {
         [...h.buckets, Infinity].forEach((le, i) => {
@@ -94,85 +115,74 @@ export async function startHttpTarget(): Promise<HttpTarget> {
       }
     }
     return lines.join('\n') + '\n';
-  };
+  }
+}
 
-  const health = (res: ServerResponse, record: TargetRequest): void => {
-    if (hanging > 0) {
-      hanging--;
-      return;
+/** What `/health` answers next. */
+class HealthSwitch {
+  healthy = true;
+  unhealthyStatus = 503;
+  failing = 0;
+  failStatus = 500;
+  hanging = 0;
+
+  /** Answers one request; returns the status, or 0 when the request is left hanging. */
+  answer(res: ServerResponse): number {
+    if (this.hanging > 0) {
+      this.hanging--;
+      return 0;
     }
-    let status = healthy ? 200 : unhealthyStatus;
-    if (failing > 0) {
-      failing--;
-      status = failStatus;
+    let status = this.healthy ? 200 : this.unhealthyStatus;
+    if (this.failing > 0) {
+      this.failing--;
+      status = this.failStatus;
     }
-    record.status = status;
     res.writeHead(status, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify({ status: status === 200 ? 'ok' : 'unhealthy' }));
-  };
+    return status;
+  }
+}
+
+/** Starts the target on 127.0.0.1 (random port). Close it in afterAll. */
+export async function startHttpTarget(): Promise<HttpTarget> {
+  const requests: TargetRequest[] = [];
+  const metrics = new MetricRegistry();
+  const health = new HealthSwitch();
+  let rawText: string | null = null;
 
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     const record: TargetRequest = { method: req.method ?? 'GET', path, status: 0 };
     requests.push(record);
     req.resume();
-    if (path === '/health') return health(res, record);
-    record.status = path === '/metrics' ? 200 : 404;
-    if (record.status === 404) return void res.writeHead(404).end('not found\n');
-    res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
-    res.end(rawText ?? render());
+    if (path === '/health') {
+      record.status = health.answer(res);
+    } else if (path === '/metrics') {
+      record.status = 200;
+      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+      res.end(rawText ?? metrics.render());
+    } else {
+      record.status = 404;
+      res.writeHead(404).end('not found\n');
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  const scalar = (name: string, labels: Labels, type: 'counter' | 'gauge'): Series => {
-    const m = scalars.get(name) ?? { type, series: new Map<string, Series>() };
-    scalars.set(name, m);
-    const s = m.series.get(key(labels)) ?? { labels: { ...labels }, value: 0 };
-    m.series.set(key(labels), s);
-    return s;
-  };
 
   return {
     url,
     healthUrl: `${url}/health`,
     metricsUrl: `${url}/metrics`,
     requests,
-    setHealthy(h, status = 503) {
-      healthy = h;
-      unhealthyStatus = status;
-    },
-    failNext(n, status = 500) {
-      failing = n;
-      failStatus = status;
-    },
-    hangNext(n) {
-      hanging = n;
-    },
-    setMetric(name, value, labels = {}, type = 'counter') {
-      scalar(name, labels, type).value = value;
-    },
-    incMetric(name, by = 1, labels = {}) {
-      scalar(name, labels, 'counter').value += by;
-    },
-    defineHistogram(name, buckets) {
-      histograms.set(name, { buckets: [...buckets].sort((a, b) => a - b), series: new Map() });
-    },
-    observe(name, value, labels = {}) {
-      const h = histograms.get(name) ?? { buckets: DEFAULT_BUCKETS, series: new Map<string, HistSeries>() };
-      histograms.set(name, h);
-      const empty = { labels: { ...labels }, counts: h.buckets.map(() => 0).concat(0), sum: 0, count: 0 };
-      const s = h.series.get(key(labels)) ?? empty;
-      h.series.set(key(labels), s);
-      [...h.buckets, Infinity].forEach((le, i) => {
-        if (value <= le) s.counts[i] = (s.counts[i] ?? 0) + 1;
-      });
-      s.sum += value;
-      s.count += 1;
-    },
-    setMetricsText(text) {
-      rawText = text;
-    },
+    setHealthy: (healthy, status = 503) => Object.assign(health, { healthy, unhealthyStatus: status }),
+    failNext: (n, status = 500) => Object.assign(health, { failing: n, failStatus: status }),
+    hangNext: (n) => Object.assign(health, { hanging: n }),
+    setMetric: (name, value, labels = {}, type = 'counter') =>
+      void (metrics.scalar(name, labels, type).value = value),
+    incMetric: (name, by = 1, labels = {}) => void (metrics.scalar(name, labels, 'counter').value += by),
+    defineHistogram: (name, buckets) => metrics.define(name, buckets),
+    observe: (name, value, labels = {}) => metrics.observe(name, value, labels),
+    setMetricsText: (text) => void (rawText = text),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

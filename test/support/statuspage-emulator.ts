@@ -2,10 +2,11 @@
  * A loopback Statuspage REST API v1 (shared/slack-wire.md section 7): incidents (create, update,
  * read, list, delete) and components, with the `.json` suffix, OAuth header or `api_key` query auth,
  * 401/404/422 errors and injectable 420/429 rate limiting. Every request is recorded.
- * One file on purpose (≈300 lines): the incident model and the routes are only meaningful together.
+ * One file on purpose (≈380 lines): the incident model and the routes only make sense together, and
+ * the deploy scenarios import this one module.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../../src/base/clock.js';
 import {
@@ -273,6 +274,52 @@ function parseBody(text: string): unknown {
   }
 }
 
+interface Gate {
+  apiKey: string;
+  /** Requests still to answer with a rate limit, and with which status. */
+  limited: number;
+  limitStatus: 420 | 429;
+}
+
+/** Rate limit, auth, content type, then routing: the order a real API gateway checks them in. */
+function answer(page: Page, gate: Gate, r: RecordedRequest, text: string, contentType?: string): Reply {
+  if (gate.limited > 0) {
+    gate.limited--;
+    return { status: gate.limitStatus, body: { error: 'Rate limit exceeded. Retry later.' } };
+  }
+  const auth = r.headers.authorization;
+  const key = typeof auth === 'string' && auth.startsWith('OAuth ') ? auth.slice(6) : r.query.api_key;
+  if (key !== gate.apiKey) return { status: 401, body: { error: 'Could not authenticate' } };
+  if (text && !/^application\/json\b/i.test(contentType ?? '')) {
+    return { status: 400, body: { message: 'This emulator accepts JSON bodies only' } };
+  }
+  if (text && typeof r.body === 'string') return { status: 400, body: { message: 'Malformed JSON' } };
+  const [v1, pages, pid, kind, id, extra] = r.path
+    .replace(/\.json$/, '')
+    .split('/')
+    .filter(Boolean);
+  const notFound = { status: 404, body: { message: 'Not found' } };
+  if (v1 !== 'v1' || pages !== 'pages' || extra !== undefined) return notFound;
+  if (pid !== page.pageId) return { status: 404, body: { message: 'Page not found' } };
+  if (kind === 'incidents') return incidentRoute(page, r.method, id, r.query, r.body);
+  if (kind === 'components') return componentRoute(page, r.method, id, r.body);
+  return notFound;
+}
+
+async function record(req: IncomingMessage): Promise<{ r: RecordedRequest; text: string }> {
+  const u = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const text = await readText(req);
+  const r: RecordedRequest = {
+    method: req.method ?? 'GET',
+    path: u.pathname,
+    query: Object.fromEntries(u.searchParams.entries()),
+    headers: { ...req.headers },
+    body: parseBody(text),
+    status: 0,
+  };
+  return { r, text };
+}
+
 /** Starts the emulator on 127.0.0.1 (random port). Close it in afterAll. */
 export async function startStatuspageEmulator(
   options: StatuspageEmulatorOptions = {},
@@ -280,7 +327,11 @@ export async function startStatuspageEmulator(
   const clock = options.clock ?? systemClock;
   const now = (): string => new Date(clock.now()).toISOString();
   const pageId = options.pageId ?? 'gytm4qzbx9t6';
-  const apiKey = options.apiKey ?? `sp-key-${randomBytes(12).toString('hex')}`;
+  const gate: Gate = {
+    apiKey: options.apiKey ?? `sp-key-${randomBytes(12).toString('hex')}`,
+    limited: 0,
+    limitStatus: 429,
+  };
   const components = (options.components ?? [{ id: '8kbf7d35c070', name: 'API' }]).map(
     (c, i): EmulatedComponent => ({
       ...{ id: c.id, page_id: pageId, group_id: null, name: c.name, description: null, position: i + 1 },
@@ -290,66 +341,30 @@ export async function startStatuspageEmulator(
   );
   const page: Page = { pageId, components, incidents: [], now };
   const requests: RecordedRequest[] = [];
-  let limited = 0;
-  let limitStatus: 420 | 429 = 429;
-
-  const answer = (r: RecordedRequest, text: string, contentType: string | undefined): Reply => {
-    if (limited > 0) {
-      limited--;
-      return { status: limitStatus, body: { error: 'Rate limit exceeded. Retry later.' } };
-    }
-    const auth = r.headers.authorization;
-    const key = typeof auth === 'string' && auth.startsWith('OAuth ') ? auth.slice(6) : r.query.api_key;
-    if (key !== apiKey) return { status: 401, body: { error: 'Could not authenticate' } };
-    if (text && !/^application\/json\b/i.test(contentType ?? '')) {
-      return { status: 400, body: { message: 'This emulator accepts JSON bodies only' } };
-    }
-    if (text && typeof r.body === 'string') return { status: 400, body: { message: 'Malformed JSON' } };
-    const [v1, pages, pid, kind, id, extra] = r.path
-      .replace(/\.json$/, '')
-      .split('/')
-      .filter(Boolean);
-    if (v1 !== 'v1' || pages !== 'pages' || extra !== undefined)
-      return { status: 404, body: { message: 'Not found' } };
-    if (pid !== pageId) return { status: 404, body: { message: 'Page not found' } };
-    if (kind === 'incidents') return incidentRoute(page, r.method, id, r.query, r.body);
-    if (kind === 'components') return componentRoute(page, r.method, id, r.body);
-    return { status: 404, body: { message: 'Not found' } };
-  };
-
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const u = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const text = await readText(req);
-    const r: RecordedRequest = {
-      method: req.method ?? 'GET',
-      path: u.pathname,
-      query: Object.fromEntries(u.searchParams.entries()),
-      headers: { ...req.headers },
-      body: parseBody(text),
-      status: 0,
-    };
-    requests.push(r);
-    const reply = answer(r, text, req.headers['content-type']);
-    r.status = reply.status;
-    res.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8' });
-    res.end(JSON.stringify(reply.body));
-  };
 
   const server = createServer((req, res) => {
-    handle(req, res).catch(() => res.writeHead(500).end());
+    record(req)
+      .then(({ r, text }) => {
+        requests.push(r);
+        const reply = answer(page, gate, r, text, req.headers['content-type']);
+        r.status = reply.status;
+        res.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify(reply.body));
+      })
+      .catch(() => res.writeHead(500).end());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/v1`,
-    apiKey,
+    apiKey: gate.apiKey,
     pageId,
     requests,
     incidents: page.incidents,
     components,
     injectRateLimit(n, status = 429) {
-      limited = n;
-      limitStatus = status;
+      gate.limited = n;
+      gate.limitStatus = status;
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
