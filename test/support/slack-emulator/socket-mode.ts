@@ -122,8 +122,21 @@ export class SocketModeServer {
       );
   }
 
-  close(): Promise<void> {
-    for (const ws of [...this.sockets]) ws.terminate();
-    return new Promise((resolve) => this.wss.close(() => resolve()));
+  /** Closes every connection with a close handshake (terminating after 1 s), then the server. */
+  async close(): Promise<void> {
+    await Promise.all(
+      this.sockets.map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => ws.terminate(), 1000);
+            ws.once('close', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            ws.close(1001, 'emulator closing');
+          }),
+      ),
+    );
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 }
