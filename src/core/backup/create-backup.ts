@@ -1,0 +1,234 @@
+/**
+ * The backup step of the runbook: `pg_dump --format=custom` through an Executor (this host or the
+ * bastion), the password in the environment only; then size, sha256, a full verification read,
+ * the optional copy-off and retention. The record says everything a person needs, including the
+ * exact restore command (without the password).
+ */
+import { systemClock, type Clock } from '../../base/clock.js';
+import { DrawbridgeError, describeError } from '../../base/errors.js';
+import type { Executor } from '../../exec/executor.js';
+import { shellJoin, shellQuote } from '../../exec/shell-quote.js';
+import { applyRetention, backupFileName } from './backup-files.js';
+import { runCopyOff, type CopyOffResult } from './copy-off.js';
+import { pgConnection, publicEnv, type PgConnection } from './pg-connection.js';
+import type { ProgressListener } from './progress.js';
+import { runChecked } from './run-checked.js';
+import { fileSize, sha256File, verifyBackup } from './verify-backup.js';
+
+export interface BackupOptions {
+  executor: Executor;
+  /** The database URL as seen from the executor's host. Its password goes to PGPASSWORD only. */
+  databaseUrl: string;
+  environment: string;
+  runId: string;
+  /** Backup directory on the executor's host (created when missing, mode 0700). */
+  dir: string;
+  /** Retention: how many of this environment's backups to keep, this one included (0 = all). */
+  keep?: number;
+  /** Copy-off command; every `{file}` is replaced by the backup path. */
+  copyOff?: readonly string[];
+  /** A failed copy-off stops the run (BackupCopyOffError) instead of being a warning. */
+  copyOffRequired?: boolean;
+  copyOffTimeoutMs?: number;
+  /** Limit for pg_dump itself (absent: none). */
+  dumpTimeoutMs?: number;
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+  clock?: Clock;
+  /** Default `pg_dump` / `pg_restore` (e.g. a versioned path such as /usr/lib/postgresql/16/bin/pg_dump). */
+  pgDumpCommand?: string;
+  pgRestoreCommand?: string;
+}
+
+/** A verified backup. */
+export interface BackupRecord {
+  environment: string;
+  runId: string;
+  /** Full path on the executor's host. */
+  path: string;
+  fileName: string;
+  /** Where the file is: the executor's description ("local", "ssh deploy@bastion:22"). */
+  host: string;
+  /** The database, without password. */
+  database: string;
+  sizeBytes: number;
+  sha256: string;
+  /** Entries in the archive's table of contents (`pg_restore --list`). */
+  tocEntries: number;
+  durationMs: number;
+  /** ISO time the dump started. */
+  startedAt: string;
+  /** What a person types on that host to restore it; libpq asks for the password (never included). */
+  restoreCommand: string;
+  /** Backups of this environment deleted by retention. */
+  deleted: string[];
+  copyOff?: CopyOffResult;
+  /** Things a person should know that did not stop the backup (e.g. a failed optional copy-off). */
+  warnings: string[];
+}
+
+/** A required copy-off failed: the backup itself is good and described by `record`. */
+export class BackupCopyOffError extends DrawbridgeError {
+  constructor(readonly record: BackupRecord) {
+    super(
+      'BACKUP_COPY_OFF_FAILED',
+      `Copy-off of ${record.fileName} failed: ${record.copyOff?.output ?? ''}`,
+      {
+        hint: 'The verified backup is still on the host; fix the copy-off command or its credentials and retry.',
+      },
+    );
+    this.name = 'BackupCopyOffError';
+  }
+}
+
+const CODES = { failed: 'BACKUP_DUMP_FAILED', cancelled: 'BACKUP_CANCELLED' };
+
+/** The restore command a person would type (no password; non-secret libpq settings as a prefix). */
+export function restoreCommandFor(conn: PgConnection, path: string, pgRestore = 'pg_restore'): string {
+  const prefix = Object.entries(publicEnv(conn)).map(([k, v]) => `${k}=${shellQuote(v)} `);
+  const args = ['--clean', '--if-exists', '--single-transaction', '--no-owner', ...conn.args];
+  return `${prefix.join('')}${shellJoin([pgRestore, ...args, '--dbname', conn.database, path])}`;
+}
+
+export async function createBackup(opts: BackupOptions): Promise<BackupRecord> {
+  const clock = opts.clock ?? systemClock;
+  const conn = pgConnection(opts.databaseUrl);
+  const started = clock.now();
+  const progress = opts.onProgress ?? (() => undefined);
+  const dir = opts.dir.replace(/\/+$/, '') || '/';
+  const fileName = backupFileName(opts.environment, started, opts.runId);
+  const path = `${dir}/${fileName}`;
+  const { executor, signal } = opts;
+
+  progress({ phase: 'prepare', message: `Backup directory ${dir} on ${executor.description}` });
+  await runChecked(
+    executor,
+    { command: 'mkdir', args: ['-p', '-m', '700', '--', dir], signal },
+    'Creating the backup directory',
+    CODES,
+  );
+
+  progress({ phase: 'dump', message: `pg_dump of ${conn.display} to ${path}` });
+  const facts = await dumpAndVerify(opts, conn, path).catch(async (err: unknown) => {
+    await removeQuietly(executor, path);
+    throw err;
+  });
+  const record: BackupRecord = {
+    environment: opts.environment,
+    runId: opts.runId,
+    path,
+    fileName,
+    host: executor.description,
+    database: conn.display,
+    ...facts,
+    durationMs: 0,
+    startedAt: new Date(started).toISOString(),
+    restoreCommand: restoreCommandFor(conn, path, opts.pgRestoreCommand),
+    deleted: [],
+    warnings: [],
+  };
+  await finishBackup(opts, record, clock, dir, started);
+  record.durationMs = clock.now() - started;
+  return record;
+}
+
+/** pg_dump, then size, sha256 and verification; a file that fails any of it is not a backup. */
+async function dumpAndVerify(
+  opts: BackupOptions,
+  conn: PgConnection,
+  path: string,
+): Promise<{ sizeBytes: number; sha256: string; tocEntries: number }> {
+  const { executor, signal } = opts;
+  const progress = opts.onProgress ?? (() => undefined);
+  await runChecked(
+    executor,
+    {
+      command: opts.pgDumpCommand ?? 'pg_dump',
+      args: [
+        '--format=custom',
+        '--no-password',
+        '--verbose',
+        '--file',
+        path,
+        ...conn.args,
+        '--dbname',
+        conn.database,
+      ],
+      env: conn.env,
+      signal,
+      timeoutMs: opts.dumpTimeoutMs,
+    },
+    'pg_dump',
+    CODES,
+    (l) => progress({ phase: 'dump', message: l.line }),
+  );
+  await runChecked(
+    executor,
+    { command: 'chmod', args: ['600', path], signal },
+    'Protecting the backup file',
+    CODES,
+  );
+  progress({ phase: 'checksum', message: 'Measuring and checksumming' });
+  const sizeBytes = await fileSize(executor, path, signal);
+  const sha256 = await sha256File(executor, path, signal);
+  progress({ phase: 'verify', message: 'Verifying with pg_restore' });
+  const { tocEntries } = await verifyBackup(executor, path, {
+    signal,
+    pgRestoreCommand: opts.pgRestoreCommand,
+  });
+  return { sizeBytes, sha256, tocEntries };
+}
+
+/** Copy-off, then retention (skipped when a required copy-off failed, so nothing older is lost). */
+async function finishBackup(
+  opts: BackupOptions,
+  record: BackupRecord,
+  clock: Clock,
+  dir: string,
+  started: number,
+): Promise<void> {
+  const progress = opts.onProgress ?? (() => undefined);
+  if (opts.copyOff && opts.copyOff.length > 0) {
+    progress({ phase: 'copy-off', message: 'Copying the backup off the host' });
+    const copy = await runCopyOff(opts.executor, opts.copyOff, record.path, {
+      required: opts.copyOffRequired ?? false,
+      clock,
+      signal: opts.signal,
+      timeoutMs: opts.copyOffTimeoutMs,
+      onProgress: opts.onProgress,
+    });
+    record.copyOff = copy;
+    if (opts.signal?.aborted)
+      throw new DrawbridgeError('BACKUP_CANCELLED', 'The backup was cancelled during copy-off');
+    if (!copy.ok && copy.required) {
+      record.durationMs = clock.now() - started;
+      throw new BackupCopyOffError(record);
+    }
+    if (!copy.ok) record.warnings.push(`Copy-off failed (not required): ${copy.output}`);
+  }
+  const keep = opts.keep ?? 0;
+  if (keep > 0) {
+    progress({ phase: 'retention', message: `Keeping the newest ${keep} backups of ${opts.environment}` });
+    try {
+      record.deleted = await applyRetention(
+        opts.executor,
+        dir,
+        opts.environment,
+        keep,
+        record.fileName,
+        opts.signal,
+      );
+    } catch (err) {
+      // The new backup is good; a failed clean-up of old ones must not throw it away.
+      record.warnings.push(`Retention failed: ${describeError(err)}`);
+    }
+  }
+}
+
+async function removeQuietly(executor: Executor, path: string): Promise<void> {
+  try {
+    await executor.run({ command: 'rm', args: ['-f', '--', path] });
+  } catch {
+    // Best effort: the error being reported matters more than this clean-up.
+  }
+}

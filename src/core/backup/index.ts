@@ -1,0 +1,35 @@
+/** Backups and the restore way back: pg_dump/pg_restore through an Executor. */
+export {
+  BackupCopyOffError,
+  createBackup,
+  restoreCommandFor,
+  type BackupOptions,
+  type BackupRecord,
+} from './create-backup.js';
+export { restoreBackup, type RestoreOptions, type RestoreResult } from './restore-backup.js';
+export {
+  compareSnapshots,
+  normaliseSchemaDump,
+  snapshotDatabase,
+  type DatabaseSnapshot,
+  type SnapshotComparison,
+  type SnapshotOptions,
+} from './snapshot.js';
+export { fileSize, sha256File, verifyBackup, type VerifyOptions } from './verify-backup.js';
+export {
+  applyRetention,
+  backupFileName,
+  compactTimestamp,
+  isBackupFileOf,
+  selectExpired,
+} from './backup-files.js';
+export { runCopyOff, substituteFile, type CopyOffResult } from './copy-off.js';
+export {
+  checkPgDumpVersion,
+  estimateBackupSize,
+  freeDiskBytes,
+  serverMajorOf,
+  type PgDumpVersionCheck,
+} from './preflight.js';
+export { pgConnection, publicEnv, type PgConnection } from './pg-connection.js';
+export type { BackupProgress, ProgressListener } from './progress.js';

@@ -1,0 +1,98 @@
+/**
+ * A way back: `pg_restore --clean --if-exists --single-transaction --no-owner` of a verified backup
+ * through the executor (password in the environment only). All or nothing: on failure the
+ * transaction rolls back and the database is as it was before the restore. Afterwards, when given
+ * the snapshot taken with the backup, it compares schema and row counts.
+ */
+import { systemClock, type Clock } from '../../base/clock.js';
+import { DrawbridgeError } from '../../base/errors.js';
+import type { Executor } from '../../exec/executor.js';
+import { pgConnection } from './pg-connection.js';
+import type { ProgressListener } from './progress.js';
+import { runChecked } from './run-checked.js';
+import {
+  compareSnapshots,
+  snapshotDatabase,
+  type DatabaseSnapshot,
+  type SnapshotComparison,
+} from './snapshot.js';
+import { sha256File } from './verify-backup.js';
+
+export interface RestoreOptions {
+  executor: Executor;
+  /** The database URL as seen from the executor's host. */
+  databaseUrl: string;
+  /** The backup file on the executor's host. */
+  path: string;
+  /** When given, the file must still have this sha256 (recorded at backup time). */
+  expectedSha256?: string;
+  /** When given, the database is compared with it after the restore. */
+  expected?: DatabaseSnapshot;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+  clock?: Clock;
+  pgRestoreCommand?: string;
+  pgDumpCommand?: string;
+  psqlCommand?: string;
+}
+
+export interface RestoreResult {
+  durationMs: number;
+  /** True when the file's sha256 was checked against `expectedSha256`. */
+  checksumVerified: boolean;
+  /** Present when `expected` was given. */
+  comparison?: SnapshotComparison;
+}
+
+const CODES = { failed: 'RESTORE_FAILED', cancelled: 'RESTORE_CANCELLED' };
+
+export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult> {
+  const clock = opts.clock ?? systemClock;
+  const started = clock.now();
+  const progress = opts.onProgress ?? (() => undefined);
+  const conn = pgConnection(opts.databaseUrl);
+  const { executor, signal } = opts;
+  if (opts.expectedSha256) {
+    progress({ phase: 'restore', message: `Checking the sha256 of ${opts.path}` });
+    const actual = await sha256File(executor, opts.path, signal);
+    if (actual !== opts.expectedSha256) {
+      throw new DrawbridgeError(
+        'RESTORE_CHECKSUM_MISMATCH',
+        `The backup ${opts.path} changed since it was made`,
+        {
+          hint: `Expected sha256 ${opts.expectedSha256}, found ${actual}. Do not restore it; find an intact copy.`,
+        },
+      );
+    }
+  }
+  progress({ phase: 'restore', message: `pg_restore of ${opts.path} into ${conn.display}` });
+  await runChecked(
+    executor,
+    {
+      command: opts.pgRestoreCommand ?? 'pg_restore',
+      args: [
+        ...['--clean', '--if-exists', '--single-transaction', '--no-owner', '--no-password', '--verbose'],
+        ...conn.args,
+        ...['--dbname', conn.database, opts.path],
+      ],
+      env: conn.env,
+      signal,
+      timeoutMs: opts.timeoutMs,
+    },
+    'pg_restore (rolled back: the database is unchanged)',
+    CODES,
+    (l) => progress({ phase: 'restore', message: l.line }),
+  );
+  const result: RestoreResult = { durationMs: 0, checksumVerified: Boolean(opts.expectedSha256) };
+  if (opts.expected) {
+    progress({
+      phase: 'compare',
+      message: 'Comparing schema and row counts with the snapshot taken at backup time',
+    });
+    const now = await snapshotDatabase({ ...opts, signal });
+    result.comparison = compareSnapshots(opts.expected, now);
+  }
+  result.durationMs = clock.now() - started;
+  return result;
+}
