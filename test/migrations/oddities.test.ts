@@ -1,0 +1,95 @@
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { symlinkSync } from 'node:fs';
+import { deploy } from '../../src/migrations/deploy.js';
+import { getStatus } from '../../src/migrations/status.js';
+import { readMigrationsFolder, parseLockProvider } from '../../src/migrations/folder.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { makeFolder } from './folder-helpers.js';
+
+const oddities = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'migrations', 'oddities');
+
+describe('a folder with the oddities of real histories', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('odd');
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('applies every file in byte order on one session, and status agrees', async () => {
+    const folder = await readMigrationsFolder(oddities);
+    expect(folder.lockProvider).toBe('postgresql');
+    expect(folder.problems).toEqual([]);
+    expect(folder.migrations.map((m) => m.name)).toEqual([
+      '01_extensions',
+      '02_accounts',
+      '202302011200_twelve_digit_prefix',
+      '20230301_eight_digit_enum_value',
+      '20230401000000_explicit_transaction',
+      '20230501000000_session_settings',
+      '20230601000000_concurrent_index',
+      '20230701000000_seed_and_check',
+      '20230801000000_empty',
+    ]);
+    const r = await deploy({
+      databaseUrl: db.url,
+      migrationsDir: oddities,
+      lockTimeoutMs: 5000,
+      lockRetries: 2,
+    });
+    expect(r.failure).toBeUndefined();
+    expect(r.outcome).toBe('succeeded');
+    expect(r.applied).toHaveLength(9);
+    const notes = await db.query<{ note: string }>('SELECT note FROM "Audit" ORDER BY id');
+    // The session-level SET of an earlier file carried into a later file, as in Prisma.
+    expect(notes.rows.map((n) => n.note)).toEqual(['statement_timeout=7min', 'naïve café — 🚀']);
+    const acct = await db.query('SELECT plan::text, "displayName" FROM "Account"');
+    expect(acct.rows).toEqual([{ plan: 'team', displayName: 'Zoë' }]);
+    const idx = await db.query(
+      `SELECT indisvalid FROM pg_index WHERE indexrelid = '"Account_email_idx"'::regclass`,
+    );
+    expect(idx.rows[0]?.indisvalid).toBe(true);
+    const s = await getStatus({ databaseUrl: db.url, migrationsDir: oddities });
+    expect(s.upToDate).toBe(true);
+    expect(s.counts.applied).toBe(9);
+    expect(s.blocking).toEqual([]);
+  });
+});
+
+describe('folder rules', () => {
+  it('sorts byte-wise, flags locale-order disagreement, skips symlinks and files, reports bad files', async () => {
+    const f = makeFolder({
+      '1_x': 'SELECT 1;',
+      '10_y': 'SELECT 2;',
+      '2_nosql': null,
+      '3_latin1': Buffer.from([0x53, 0x45, 0x4c, 0x45, 0x43, 0x54, 0x20, 0x27, 0xe9, 0x27, 0x3b]),
+      '.hidden': 'SELECT 3;',
+    });
+    try {
+      symlinkSync(join(f.dir, '1_x'), join(f.dir, '4_link'));
+      const folder = await readMigrationsFolder(f.dir);
+      expect(folder.migrations.map((m) => m.name)).toEqual(['.hidden', '10_y', '1_x', '2_nosql', '3_latin1']);
+      expect(folder.migrations[3]?.problem?.code).toBe('missing_sql');
+      expect(folder.migrations[4]?.problem?.code).toBe('invalid_utf8');
+      expect(folder.problems.some((p) => p.includes('4_link'))).toBe(true);
+      expect(folder.problems.some((p) => p.includes('locale order'))).toBe(true);
+    } finally {
+      f.cleanup();
+    }
+  });
+
+  it('parses migration_lock.toml like Prisma', () => {
+    expect(parseLockProvider('# x\nprovider = "postgresql"\n')).toBe('postgresql');
+    expect(parseLockProvider('provider = "postgresql"\r\n')).toBe('postgresql');
+    expect(parseLockProvider('provider="postgresql"\n')).toBe('provider="postgresql');
+    expect(parseLockProvider(' provider = "postgresql"\n')).toBe('<PROVIDER NOT FOUND>');
+  });
+
+  it('reports a missing folder as "no migrations"', async () => {
+    const folder = await readMigrationsFolder('/nonexistent/migrations');
+    expect(folder.exists).toBe(false);
+    expect(folder.migrations).toEqual([]);
+  });
+});
