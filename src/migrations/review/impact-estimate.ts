@@ -3,7 +3,14 @@
  * touches, the per-table impact and the migration's class (quick / slow / long) with reasoning.
  */
 import { fromPgLockName, lockConflicts } from './lock-modes.js';
-import type { BlockingTransaction, ImpactClass, MigrationImpact, StatementTouch, TableEffect, TableImpact } from './types.js';
+import type {
+  BlockingTransaction,
+  ImpactClass,
+  MigrationImpact,
+  StatementTouch,
+  TableEffect,
+  TableImpact,
+} from './types.js';
 
 /** What the database says about one table, before deciding who blocks whom. */
 export interface TableFacts {
@@ -60,7 +67,10 @@ export function tableImpact(table: string, facts: TableFacts, touches: Statement
 /** Seconds of size-bound work for one table. */
 function tableSeconds(t: TableImpact): number {
   if (!t.exists) return 0;
-  return t.touches.reduce((sum, touch) => (touch.effect === 'metadata' ? sum : sum + t.totalBytes / THROUGHPUT[touch.effect]), 0);
+  return t.touches.reduce(
+    (sum, touch) => (touch.effect === 'metadata' ? sum : sum + t.totalBytes / THROUGHPUT[touch.effect]),
+    0,
+  );
 }
 
 /** Classifies a migration from its table impacts, with one line of reasoning per fact used. */
@@ -69,15 +79,22 @@ export function classifyMigration(migration: string, tables: TableImpact[]): Mig
   let seconds = 0;
   for (const t of tables) {
     if (!t.exists) {
-      reasoning.push(`${t.table} does not exist in the database yet (an earlier pending migration creates it), so work on it is quick.`);
+      reasoning.push(
+        `${t.table} does not exist in the database yet (an earlier pending migration creates it), so work on it is quick.`,
+      );
       continue;
     }
     const s = tableSeconds(t);
     seconds += s;
     const size = `${formatBytes(t.totalBytes)}, ${formatRows(t)}`;
     for (const touch of t.touches) {
-      const cost = touch.effect === 'metadata' ? 'brief' : `about ${formatSeconds(t.totalBytes / THROUGHPUT[touch.effect])}`;
-      reasoning.push(`Line ${touch.line}: ${EFFECT_WORDS[touch.effect]} of ${t.table} (${size}) under ${touch.lock}: ${cost}.`);
+      const cost =
+        touch.effect === 'metadata'
+          ? 'brief'
+          : `about ${formatSeconds(t.totalBytes / THROUGHPUT[touch.effect])}`;
+      reasoning.push(
+        `Line ${touch.line}: ${EFFECT_WORDS[touch.effect]} of ${t.table} (${size}) under ${touch.lock}: ${cost}.`,
+      );
     }
     for (const b of t.blockers) {
       reasoning.push(

@@ -30,7 +30,10 @@ WHERE l.locktype = 'relation' AND l.relation = $1::int8::oid AND l.granted AND l
 const COUNT_TIMEOUT_MS = 1000;
 
 /** Reads facts for every table; throws (redacted) when the database cannot be reached. */
-export async function readTableFacts(databaseUrl: string, tables: TableRef[]): Promise<Map<string, TableFacts>> {
+export async function readTableFacts(
+  databaseUrl: string,
+  tables: TableRef[],
+): Promise<Map<string, TableFacts>> {
   try {
     registerSecret(new URL(databaseUrl).password);
   } catch {
@@ -58,7 +61,10 @@ export async function readTableFacts(databaseUrl: string, tables: TableRef[]): P
 }
 
 async function factsFor(client: pg.Client, t: TableRef): Promise<TableFacts> {
-  const size = await client.query<{ oid: string; reltuples: number; relpages: string }>(SIZE_SQL, [t.schema, t.name]);
+  const size = await client.query<{ oid: string; reltuples: number; relpages: string }>(SIZE_SQL, [
+    t.schema,
+    t.name,
+  ]);
   const row = size.rows[0];
   if (!row) return { exists: false, rows: 0, rowsSource: 'unknown', totalBytes: 0, heldLocks: [] };
   let rows: number | null = row.reltuples >= 0 ? row.reltuples : null;
@@ -67,13 +73,22 @@ async function factsFor(client: pg.Client, t: TableRef): Promise<TableFacts> {
     rows = await boundedCount(client, t);
     if (rows !== null) rowsSource = 'count';
   }
-  const locks = await client.query<{ pid: number; mode: string; state: string; query: string; age: number }>(LOCKS_SQL, [row.oid]);
+  const locks = await client.query<{ pid: number; mode: string; state: string; query: string; age: number }>(
+    LOCKS_SQL,
+    [row.oid],
+  );
   return {
     exists: true,
     rows,
     rowsSource,
     totalBytes: await totalSize(client, row.oid, Number(row.relpages)),
-    heldLocks: locks.rows.map((l) => ({ pid: l.pid, mode: l.mode, state: l.state, query: l.query, ageSeconds: Math.max(0, l.age) })),
+    heldLocks: locks.rows.map((l) => ({
+      pid: l.pid,
+      mode: l.mode,
+      state: l.state,
+      query: l.query,
+      ageSeconds: Math.max(0, l.age),
+    })),
   };
 }
 
@@ -83,7 +98,10 @@ async function factsFor(client: pg.Client, t: TableRef): Promise<TableFacts> {
  */
 async function totalSize(client: pg.Client, oid: string, relpages: number): Promise<number> {
   try {
-    const res = await client.query<{ bytes: string }>('SELECT pg_total_relation_size($1::int8::oid)::int8 AS bytes', [oid]);
+    const res = await client.query<{ bytes: string }>(
+      'SELECT pg_total_relation_size($1::int8::oid)::int8 AS bytes',
+      [oid],
+    );
     return Number(res.rows[0]?.bytes ?? 0);
   } catch {
     return relpages * 8192;
@@ -96,7 +114,9 @@ async function boundedCount(client: pg.Client, t: TableRef): Promise<number | nu
   try {
     await client.query('BEGIN');
     await client.query(`SET LOCAL statement_timeout = ${COUNT_TIMEOUT_MS}`);
-    const res = await client.query<{ n: string }>(`SELECT count(*)::int8 AS n FROM ${ident(t.schema)}.${ident(t.name)}`);
+    const res = await client.query<{ n: string }>(
+      `SELECT count(*)::int8 AS n FROM ${ident(t.schema)}.${ident(t.name)}`,
+    );
     return Number(res.rows[0]?.n ?? 0);
   } catch {
     return null;

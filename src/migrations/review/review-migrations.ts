@@ -32,15 +32,22 @@ interface Analyzed {
 }
 
 /** Reviews migrations in the given order; with `databaseUrl`, adds the impact estimate. Never throws on user SQL. */
-export async function reviewMigrations(entries: MigrationEntry[], opts: ReviewMigrationsOptions = {}): Promise<ReviewReport> {
+export async function reviewMigrations(
+  entries: MigrationEntry[],
+  opts: ReviewMigrationsOptions = {},
+): Promise<ReviewReport> {
   const validated = new Set<string>();
   const analyzed: Analyzed[] = [];
   for (const e of entries) {
-    const { result, context } = analyzeSql(e.sql, { migration: e.name, priorValidatedTables: new Set(validated) });
+    const { result, context } = analyzeSql(e.sql, {
+      migration: e.name,
+      priorValidatedTables: new Set(validated),
+    });
     analyzed.push({ name: e.name, result, context });
     for (const s of context?.statements ?? []) {
       const alter = alterTable(s.node);
-      if (alter && alterCommands(alter).some((c) => c.subtype === 'AT_ValidateConstraint')) validated.add(relationKey(alter.relation));
+      if (alter && alterCommands(alter).some((c) => c.subtype === 'AT_ValidateConstraint'))
+        validated.add(relationKey(alter.relation));
     }
   }
   const results = analyzed.map((a) => a.result);
@@ -51,11 +58,17 @@ export async function reviewMigrations(entries: MigrationEntry[], opts: ReviewMi
 }
 
 /** Touches of every pre-existing table, grouped by table key, for one migration. */
-function touchesByTable(context: FileContext | undefined): Map<string, { ref: TableRef; label: string; touches: StatementTouch[] }> {
+function touchesByTable(
+  context: FileContext | undefined,
+): Map<string, { ref: TableRef; label: string; touches: StatementTouch[] }> {
   const out = new Map<string, { ref: TableRef; label: string; touches: StatementTouch[] }>();
   for (const s of context?.statements ?? []) {
     for (const t of statementTouches(s, context as FileContext)) {
-      const entry = out.get(t.key) ?? { ref: { key: t.key, schema: t.schema, name: t.name }, label: touchLabel(t), touches: [] };
+      const entry = out.get(t.key) ?? {
+        ref: { key: t.key, schema: t.schema, name: t.name },
+        label: touchLabel(t),
+        touches: [],
+      };
       entry.touches.push({ line: s.line, statement: firstLine(s.text), lock: t.lock, effect: t.effect });
       out.set(t.key, entry);
     }
@@ -75,7 +88,13 @@ async function estimate(databaseUrl: string, analyzed: Analyzed[]): Promise<Impa
   }
   const migrations = perMigration.map((m) => {
     const tables = [...m.tables.values()].map((t) => {
-      const f = facts.get(t.ref.key) ?? { exists: false, rows: 0, rowsSource: 'unknown' as const, totalBytes: 0, heldLocks: [] };
+      const f = facts.get(t.ref.key) ?? {
+        exists: false,
+        rows: 0,
+        rowsSource: 'unknown' as const,
+        totalBytes: 0,
+        heldLocks: [],
+      };
       return tableImpact(t.label, f, t.touches);
     });
     return classifyMigration(m.name, tables);
@@ -102,10 +121,15 @@ export async function readMigrationsPath(path: string): Promise<MigrationEntry[]
   try {
     info = await stat(path);
   } catch (err) {
-    throw new DrawbridgeError('REVIEW_PATH', `cannot read ${path}`, { cause: err, hint: 'Give a migrations directory or a .sql file.' });
+    throw new DrawbridgeError('REVIEW_PATH', `cannot read ${path}`, {
+      cause: err,
+      hint: 'Give a migrations directory or a .sql file.',
+    });
   }
   if (info.isFile()) return [{ name: basename(path), sql: await readFile(path, 'utf8') }];
-  const dirs = (await readdir(path, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+  const dirs = (await readdir(path, { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
   dirs.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   const entries: MigrationEntry[] = [];
   for (const name of dirs) {
@@ -113,7 +137,9 @@ export async function readMigrationsPath(path: string): Promise<MigrationEntry[]
     if (sql !== undefined) entries.push({ name, sql });
   }
   if (entries.length === 0 && dirs.length === 0) {
-    const files = (await readdir(path)).filter((f) => f.endsWith('.sql')).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const files = (await readdir(path))
+      .filter((f) => f.endsWith('.sql'))
+      .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
     for (const f of files) entries.push({ name: f, sql: await readFile(join(path, f), 'utf8') });
   }
   return entries;

@@ -54,11 +54,14 @@ export function analyzeSql(sql: string, opts: ReviewSqlOptions): SqlAnalysis {
       column: parsed.column,
     };
     return {
-      migration: opts.migration,
-      findings: [finding],
-      suppressed: [],
-      statementCount: 0,
-      parsed: false,
+      result: {
+        migration: opts.migration,
+        findings: [finding],
+        suppressed: [],
+        statementCount: 0,
+        parsed: false,
+      },
+      context: undefined,
     };
   }
   const ctx = new FileContext(parsed.statements, opts.priorValidatedTables);
@@ -87,11 +90,14 @@ export function analyzeSql(sql: string, opts: ReviewSqlOptions): SqlAnalysis {
       a.line - b.line || a.column - b.column || SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity],
   );
   return {
-    migration: opts.migration,
-    findings,
-    suppressed,
-    statementCount: parsed.statements.length,
-    parsed: true,
+    result: {
+      migration: opts.migration,
+      findings,
+      suppressed,
+      statementCount: parsed.statements.length,
+      parsed: true,
+    },
+    context: ctx,
   };
 }
 
