@@ -117,4 +117,20 @@ describe('Slack emulator with a real Bolt app over HTTP', () => {
       'view:mig_42:low traffic at night',
     ]);
   });
+
+  it('delivers an app_mention event and records the threaded reply', async () => {
+    const d = await emu.sendEvent({
+      type: 'app_mention',
+      user: ALICE,
+      channel: CHANNEL,
+      text: '<@U0MIGBOT1> hi',
+    });
+    expect(d).toMatchObject({ status: 200, timedOut: false });
+    const mention = await emu.waitFor(
+      () => emu.transcript(CHANNEL).find((m) => m.text === '<@U0MIGBOT1> hi' && m.replies?.length),
+      { what: 'the reply in the thread' },
+    );
+    expect(mention.user).toBe(ALICE);
+    expect(mention.replies?.[0]).toMatchObject({ user: 'U0MIGBOT1', text: `Hello <@${ALICE}>` });
+  });
 });

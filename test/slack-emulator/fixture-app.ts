@@ -94,6 +94,11 @@ function register(app: BoltApp, seen: string[]): void {
     });
   });
 
+  app.event('app_mention', async ({ event, say }) => {
+    seen.push(`mention:${event.text}`);
+    await say({ text: `Hello <@${String(event.user)}>`, thread_ts: event.ts });
+  });
+
   app.view('schedule', async ({ ack, view }) => {
     const notes = view.state.values.notes?.notes_input?.value;
     seen.push(`view:${view.private_metadata}:${String(notes)}`);

@@ -230,18 +230,36 @@ export async function submitView(
   return d;
 }
 
-/** An Events API delivery (e.g. `app_mention`). */
+/**
+ * An Events API delivery (e.g. `app_mention`). A `message` / `app_mention` event with a channel is
+ * also stored in the transcript as the member's message (it gets a `ts` if it has none).
+ */
 export function sendEvent(
   ctx: EmulatorContext,
   t: Transport,
-  event: Record<string, unknown>,
+  input: Record<string, unknown>,
 ): Promise<Delivery> {
   const o = ctx.opts;
+  const event = { ...input };
+  if (typeof event.ts !== 'string') event.ts = ctx.ids.ts();
+  if (typeof event.event_ts !== 'string') event.event_ts = event.ts;
+  const channel = typeof event.channel === 'string' ? ctx.store.resolveChannel(event.channel) : undefined;
+  if ((event.type === 'message' || event.type === 'app_mention') && channel !== undefined) {
+    const text = typeof event.text === 'string' ? event.text : '';
+    ctx.store.addMessage({
+      type: 'message',
+      channel,
+      ts: String(event.ts),
+      text,
+      user: String(event.user),
+      source: 'user',
+    });
+  }
   const payload = {
     token: VERIFICATION_TOKEN,
     team_id: o.teamId,
     api_app_id: o.appId,
-    event: { event_ts: ctx.ids.ts(), ...event },
+    event,
     type: 'event_callback',
     event_id: ctx.ids.next('Ev'),
     event_time: Math.floor(o.clock.now() / 1000),

@@ -131,6 +131,13 @@ export function applyViewAck(ctx: EmulatorContext, view: View, ack: unknown): vo
   const action = typeof ack === 'object' && ack !== null ? (ack as Record<string, unknown>) : {};
   if (action.response_action === 'errors') {
     view.errors = (action.errors ?? {}) as Record<string, string>;
+    // Slack only shows errors under input blocks; any other key makes the whole ack invalid.
+    const inputs = (Array.isArray(view.view.blocks) ? view.view.blocks : [])
+      .filter((b): b is Record<string, unknown> => typeof b === 'object' && b !== null && b.type === 'input')
+      .map((b) => b.block_id);
+    const unknown = Object.keys(view.errors).filter((k) => !inputs.includes(k));
+    if (unknown.length > 0) view.invalidAck = `errors for blocks that are not inputs: ${unknown.join(', ')}`;
+    else delete view.invalidAck;
   } else if (action.response_action === 'update' && typeof action.view === 'object' && action.view !== null) {
     view.view = render(
       ctx,

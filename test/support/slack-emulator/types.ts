@@ -94,6 +94,8 @@ export interface View {
   open: boolean;
   /** `errors` map of the last `response_action: errors` ack, if any. */
   errors?: Record<string, string>;
+  /** Set when the last ack was one Slack would reject (e.g. errors keyed by a non-input block_id). */
+  invalidAck?: string;
 }
 
 /** What Slack saw when it delivered a user action to the app. */
