@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `drawbridge` command line: the same core operations as the Slack bot, from a terminal.
- *   drawbridge status --env <name> [--json]
+ *   drawbridge status|deploy|resolve … (see CLI_USAGE)
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -11,11 +11,17 @@ import { describeError } from '../base/errors.js';
 import { loadConfig } from '../config/load-config.js';
 import { buildCoreDeps, closeCoreDeps } from '../compose.js';
 import type { CoreDeps } from '../core/deps.js';
+import { deployCommand } from './commands/deploy.js';
+import { resolveCommand } from './commands/resolve.js';
 import { statusCommand } from './commands/status.js';
 import { toJson, type CliIo, type CliOutcome } from './output.js';
 
 export const CLI_USAGE = `Usage:
   drawbridge status --env <name> [--json]     applied, pending, failed, edited migrations
+  drawbridge deploy --env <name> [--yes] [--json]
+                                              apply pending migrations (without --yes: show them)
+  drawbridge resolve --env <name> --applied <migration> | --rolled-back <migration>
+                                              mark a failed migration, as prisma migrate resolve
 Options:
   --config <file>   YAML configuration (default $DRAWBRIDGE_CONFIG or ./drawbridge.yml)
   --json            machine-readable output
@@ -25,7 +31,10 @@ type Handler = (
   deps: CoreDeps,
   values: Record<string, string | boolean | undefined>,
   positionals: string[],
+  io: CliIo,
 ) => Promise<CliOutcome>;
+
+const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
 
 function requireEnv(values: Record<string, string | boolean | undefined>): string {
   const env = values.env;
@@ -37,6 +46,9 @@ class UsageError extends Error {}
 
 const handlers: Record<string, Handler> = {
   status: (deps, values) => statusCommand(deps, requireEnv(values)),
+  deploy: (deps, values, _p, io) => deployCommand(deps, requireEnv(values), values.yes === true, io),
+  resolve: (deps, values) =>
+    resolveCommand(deps, requireEnv(values), str(values.applied), str(values['rolled-back'])),
 };
 
 /** Runs the CLI with the given arguments; returns the exit code (does not exit). */
@@ -49,6 +61,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       options: {
         env: { type: 'string' },
         json: { type: 'boolean', default: false },
+        yes: { type: 'boolean', default: false },
+        applied: { type: 'string' },
+        'rolled-back': { type: 'string' },
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -69,7 +84,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     const config = loadConfig(parsed.values.config ? { configPath: parsed.values.config } : {});
     deps = buildCoreDeps(config, createLogger({ level: 'warn', destination: process.stderr }));
-    const outcome = await handler(deps, parsed.values, rest);
+    const outcome = await handler(deps, parsed.values, rest, io);
     if (parsed.values.json) io.out(toJson(outcome.json));
     else (outcome.exitCode === 2 ? io.err : io.out)(outcome.text);
     return outcome.exitCode;
