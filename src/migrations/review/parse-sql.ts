@@ -49,6 +49,7 @@ const IGNORE_RE = /--\s*drawbridge-ignore\s+([A-Za-z0-9_,-]+)[ \t]*(.*)$/;
 
 /** Parses a whole file. Never throws on bad SQL: a syntax error becomes `{ ok: false }`. */
 export function parseMigrationSql(sql: string): ParseOutcome {
+  if (sql.trim() === '') return { ok: true, statements: [] };
   const text = new SourceText(sql);
   let tree: { stmts?: RawStmt[] };
   try {
