@@ -52,6 +52,9 @@ export async function checkPgDumpVersion(
   pgDumpCommand = 'pg_dump',
 ): Promise<PgDumpVersionCheck> {
   const serverMajor = serverMajorOf(serverVersionNum);
+  if (!Number.isFinite(serverMajor) || serverMajor <= 0) {
+    throw new DrawbridgeError('BACKUP_BAD_VERSION', `Not a server_version_num: ${String(serverVersionNum)}`);
+  }
   const hint = `Install postgresql-client-${serverMajor} (or newer) on ${executor.description}.`;
   let version = '';
   try {
