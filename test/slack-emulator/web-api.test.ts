@@ -156,6 +156,38 @@ describe('Slack emulator Web API', () => {
     expect(recorded.map((c) => c.token)).toEqual([TOKEN, TOKEN, undefined, 'xoxb-wrong']);
   });
 
+  it('accepts multipart bodies with JSON fields', async () => {
+    const form = new FormData();
+    form.set('channel', CHANNEL);
+    form.set('text', 'multipart');
+    form.set('blocks', JSON.stringify([section('from multipart')]));
+    const res = await fetch(`${emu.apiUrl}chat.postMessage`, {
+      method: 'POST',
+      body: form,
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(await res.json()).toMatchObject({ ok: true, message: { text: 'multipart' } });
+    expect(emu.calls.at(-1)?.args.blocks).toEqual([section('from multipart')]);
+  });
+
+  it('answers missing_scope when the bot lacks the scope', async () => {
+    const scoped = await startSlackEmulator({ signingSecret: 's', botToken: TOKEN, scopes: ['chat:write'] });
+    try {
+      const c = new WebClient(TOKEN, {
+        slackApiUrl: scoped.apiUrl,
+        retryConfig: { retries: 0 },
+        logger: silent,
+      });
+      expect(await errorOf(c.usergroups.users.list({ usergroup: 'S0DBAS0001' }))).toMatchObject({
+        error: 'missing_scope',
+        needed: 'usergroups:read',
+        provided: 'chat:write',
+      });
+    } finally {
+      await scoped.close();
+    }
+  });
+
   it('injects rate limits, HTTP errors and platform errors for a number of calls', async () => {
     emu.injectFault('users.info', { kind: 'ratelimit', retryAfterSec: 7 });
     emu.injectFault('users.info', { kind: 'http', status: 503 });
