@@ -26,6 +26,7 @@ const commandText = z
   .max(MAX_COMMAND_TEXT, `the command is longer than ${MAX_COMMAND_TEXT} characters`)
   // Control characters (other than ordinary spaces and tabs) never belong in a command.
   .refine(
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
     (t) => !/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/.test(t),
     'the command contains control characters',
   );
@@ -63,6 +64,7 @@ export function parseMigrateCommand(text: string): ParseResult {
 
 /** Makes user text safe to echo inside an inline code span: bounded, no backticks or markup. */
 export function sanitizeForReply(text: string): string {
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
   const cleaned = text.replace(/[`<>&*_~]/g, '').replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
   return cleaned.length > 40 ? `${cleaned.slice(0, 40)}…` : cleaned;
 }

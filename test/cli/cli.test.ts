@@ -53,7 +53,7 @@ describe('drawbridge CLI', () => {
     expect(dry.code).toBe(0);
     expect(dry.out).toContain('5 migration(s) would be applied');
     const { rows } = await db.query(`SELECT to_regclass('public."User"') AS t`);
-    expect(rows[0].t).toBeNull();
+    expect(rows[0]?.t).toBeNull();
 
     const run = await cli(['deploy', '--env', 'staging', '--yes']);
     expect(run.code).toBe(1);
