@@ -30,7 +30,7 @@ import {
 } from './ledger.js';
 import { initializeLedger, p3019Refusal } from './ledger-init.js';
 import { SessionWatch } from './session-watch.js';
-import { executionMode, splitStatements } from './sql-statements.js';
+import { executionMode, mayNeedSplit, splitStatements } from './sql-statements.js';
 import { p3009Message } from './status.js';
 
 export type { DeployEvent, DeployResult, DeployFailure, InvalidIndex } from './deploy-events.js';
@@ -112,7 +112,8 @@ async function applyAll(st: RunState, pending: MigrationEntry[], started: number
         },
       });
     }
-    const statements = await splitStatements(m.script).catch(() => null);
+    // [] = only ordinary transactional statements (no parse needed); null = the parser rejected the file.
+    const statements = mayNeedSplit(m.script) ? await splitStatements(m.script).catch(() => null) : [];
     const mode = statements ? executionMode(statements) : 'script';
     const id = await insertStartedRow(client, m.name, m.checksum, new Date(clock.now()));
     st.emit({ kind: 'migration:started', name: m.name, index: index + 1, total: pending.length, mode });

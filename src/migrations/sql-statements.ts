@@ -94,3 +94,13 @@ export async function splitStatements(script: string): Promise<SqlStatement[]> {
 export function executionMode(statements: SqlStatement[]): 'script' | 'statements' {
   return statements.length > 1 && statements.some((s) => s.nonTransactional) ? 'statements' : 'script';
 }
+
+/**
+ * Cheap pre-check: false when the script cannot contain a non-transactional statement or explicit
+ * transaction control (none of the keywords those need appear), so parsing it can be skipped.
+ */
+export function mayNeedSplit(script: string): boolean {
+  return /\b(concurrently|vacuum|database|system|tablespace|begin|commit|rollback|savepoint|start|end|abort|prepare)\b/i.test(
+    script,
+  );
+}
