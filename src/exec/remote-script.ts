@@ -29,7 +29,9 @@ export function newMarkers(): RemoteMarkers {
 
 function wrapperScript(m: RemoteMarkers): string {
   return [
-    `g=$(ps -o pgid= -p $$ 2>/dev/null | tr -d ' ')`,
+    // Process group: from /proc (Linux), else ps, else our own pid (sshd makes it a group leader).
+    `g=$(cut -d' ' -f5 /proc/$$/stat 2>/dev/null)`,
+    `[ -n "$g" ] || g=$(ps -o pgid= -p $$ 2>/dev/null | tr -d ' ')`,
     `printf '%s %s\\n' '${m.pid}' "\${g:-$$}" >&2`,
     `while IFS= read -r l; do`,
     `  [ "$l" = '${m.envEnd}' ] && break`,

@@ -116,6 +116,7 @@ export class SshExecutor implements Executor {
       await session.killed;
       return this.finish(spec, session, result, started);
     } finally {
+      session.dispose();
       if (timer) clearTimeout(timer);
       spec.signal?.removeEventListener('abort', onAbort);
     }
@@ -220,6 +221,7 @@ class RemoteSession {
   notFound = false;
   stopReason: 'timedOut' | 'cancelled' | undefined;
   killed: Promise<void> = Promise.resolve();
+  private startWait: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly executor: SshExecutor,
@@ -233,7 +235,10 @@ class RemoteSession {
     if (line.line.startsWith(`${this.markers.pid} `)) {
       const pgid = Number(line.line.slice(this.markers.pid.length + 1).trim());
       if (Number.isInteger(pgid) && pgid > 1) this.pgid = pgid;
-      if (this.stopReason) this.killRemote();
+      if (this.stopReason) {
+        this.dispose();
+        this.killRemote();
+      }
       return false;
     }
     if (line.line === this.markers.notFound) {
@@ -254,11 +259,19 @@ class RemoteSession {
     if (this.stopReason) return;
     this.stopReason = reason;
     if (this.pgid === undefined) {
-      // Not started remotely yet: ending the client stops the session before the command runs.
-      this.localStop.abort();
+      // The remote command may be starting right now: ending only the client would leave it running.
+      // Wait (bounded) for its process group to be reported; consume() then kills it remotely.
+      this.startWait = setTimeout(() => {
+        if (this.pgid === undefined) this.localStop.abort();
+      }, this.graceMs);
       return;
     }
     this.killRemote();
+  }
+
+  /** Clears timers once the command has ended. */
+  dispose(): void {
+    if (this.startWait) clearTimeout(this.startWait);
   }
 
   private killRemote(): void {

@@ -124,6 +124,16 @@ describe('SshExecutor', () => {
     expect(await waitGone(pid)).toBe(true);
   });
 
+  it('stops a remote command whose timeout fires before it has even started', async () => {
+    let pid = 0;
+    const r = await ex.run({ command: 'sh', args: ['-c', 'sleep 60 & echo $!; wait'], timeoutMs: 1 }, (l) => {
+      pid = Number(l.line);
+    });
+    expect(r).toMatchObject({ timedOut: true, exitCode: null });
+    expect(pid).toBeGreaterThan(0);
+    expect(await waitGone(pid)).toBe(true);
+  });
+
   it('kills the remote command on abort', async () => {
     const ac = new AbortController();
     let pid = 0;
