@@ -101,7 +101,7 @@ export function describeApprovers(approvers: readonly string[]): string {
 }
 
 /**
- * Decides what one Approve or Reject click means. Refusal codes: `RUN_DECIDED`, `RUN_EXPIRED`,
+ * Decides what one Approve or Reject click means. Refusal codes: `APPROVAL_NOT_REQUESTED`, `RUN_DECIDED`, `RUN_EXPIRED`,
  * `APPROVAL_EXPIRED` (time ran out; the caller moves the run to `expired`), `PLAN_CHANGED`,
  * `NOT_AN_APPROVER`, `SELF_APPROVAL`, `ALREADY_VOTED`. A rejection by an allowed approver decides
  * the run as rejected; approvals decide it once `policy.required` distinct people approved. Pure.
@@ -152,6 +152,9 @@ function checkOpen(
       `${describeState(run.state)}; votes no longer count.`,
       'Ask for a new plan.',
     );
+  }
+  if (run.state === 'planned') {
+    return refusal('APPROVAL_NOT_REQUESTED', `${describeState(run.state)}; votes do not count yet.`);
   }
   if (run.state !== 'awaiting_approval') {
     return refusal('RUN_DECIDED', `${describeState(run.state)}; votes no longer count.`);

@@ -1,0 +1,105 @@
+import {
+  RUN_EVENTS,
+  RUN_STATES,
+  isTerminal,
+  nextTransition,
+  type RunEvent,
+  type RunState,
+} from '../../../src/core/runs/lifecycle.js';
+
+/** Every allowed move, written out by hand from ARCHITECTURE.md's run lifecycle. */
+const ALLOWED: [RunState, RunEvent, RunState][] = [
+  ['planned', 'request_approval', 'awaiting_approval'],
+  ['awaiting_approval', 'approve', 'approved'],
+  ['awaiting_approval', 'reject', 'rejected'],
+  ['awaiting_approval', 'expire', 'expired'],
+  ['awaiting_approval', 'plan_changed', 'awaiting_approval'],
+  ['approved', 'plan_changed', 'awaiting_approval'],
+  ['planned', 'cancel', 'cancelled'],
+  ['awaiting_approval', 'cancel', 'cancelled'],
+  ['approved', 'cancel', 'cancelled'],
+  ['running', 'cancel', 'cancelled'],
+  ['approved', 'start', 'running'],
+  ['running', 'succeed', 'succeeded'],
+  ['running', 'fail', 'failed'],
+  ['succeeded', 'start_monitoring', 'monitoring'],
+  ['succeeded', 'finish', 'done'],
+  ['monitoring', 'finish', 'done'],
+  ['planned', 'interrupt', 'interrupted'],
+  ['awaiting_approval', 'interrupt', 'interrupted'],
+  ['approved', 'interrupt', 'interrupted'],
+  ['running', 'interrupt', 'interrupted'],
+  ['succeeded', 'interrupt', 'interrupted'],
+  ['monitoring', 'interrupt', 'interrupted'],
+  ['failed', 'mark_rolled_back', 'rolled_back'],
+  ['interrupted', 'mark_rolled_back', 'rolled_back'],
+  ['failed', 'restore', 'restored'],
+  ['interrupted', 'restore', 'restored'],
+  ['succeeded', 'restore', 'restored'],
+  ['monitoring', 'restore', 'restored'],
+];
+
+const TERMINAL: RunState[] = [
+  'done',
+  'rejected',
+  'expired',
+  'cancelled',
+  'failed',
+  'interrupted',
+  'rolled_back',
+  'restored',
+];
+
+describe('run lifecycle', () => {
+  const allowed = new Map(ALLOWED.map(([s, e, to]) => [`${s}/${e}`, to]));
+
+  it.each(RUN_STATES.flatMap((s) => RUN_EVENTS.map((e) => [s, e] as const)))('%s + %s', (state, event) => {
+    const result = nextTransition(state, event);
+    const expected = allowed.get(`${state}/${event}`);
+    if (expected) {
+      expect(result).toEqual({ kind: 'transition', from: state, to: expected, event });
+    } else {
+      expect(result.kind).toBe('refusal');
+      if (result.kind === 'refusal') {
+        expect(result.code).toMatch(/^RUN_(EXPIRED|DECIDED|FINISHED|TRANSITION_INVALID)$/);
+        expect(result.message).toMatch(/^This run .+; it cannot .+\.$/);
+      }
+    }
+  });
+
+  it('covers 14 states and 14 events, every allowed move listed once', () => {
+    expect(RUN_STATES).toHaveLength(14);
+    expect(RUN_EVENTS).toHaveLength(14);
+    expect(allowed.size).toBe(ALLOWED.length);
+  });
+
+  it('says why approving an expired or decided run is refused', () => {
+    expect(nextTransition('expired', 'approve')).toMatchObject({
+      kind: 'refusal',
+      code: 'RUN_EXPIRED',
+      message: 'This run expired before it was approved; it cannot be approved.',
+    });
+    expect(nextTransition('approved', 'approve')).toMatchObject({
+      code: 'RUN_DECIDED',
+      message: 'This run is already approved; it cannot be approved.',
+    });
+    expect(nextTransition('rejected', 'approve')).toMatchObject({ code: 'RUN_DECIDED' });
+    expect(nextTransition('running', 'reject')).toMatchObject({ code: 'RUN_DECIDED' });
+    expect(nextTransition('done', 'start')).toMatchObject({ code: 'RUN_FINISHED' });
+    expect(nextTransition('failed', 'start')).toMatchObject({
+      code: 'RUN_FINISHED',
+      hint: expect.stringContaining('Restore backup') as unknown as string,
+    });
+    expect(nextTransition('planned', 'start')).toMatchObject({ code: 'RUN_TRANSITION_INVALID' });
+  });
+
+  it.each(RUN_STATES.map((s) => [s]))('isTerminal(%s)', (state) => {
+    expect(isTerminal(state)).toBe(TERMINAL.includes(state));
+  });
+
+  it('lets no event leave a terminal state except the ways back from failed and interrupted', () => {
+    for (const [from] of ALLOWED) {
+      if (isTerminal(from)) expect(['failed', 'interrupted']).toContain(from);
+    }
+  });
+});
