@@ -5,14 +5,37 @@
  *
  * Run alone: `tsx bench/review.ts [--corpus DIR]`; with the others: `npm run bench`.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 
-const SQUAWK = fileURLToPath(new URL('../node_modules/.bin/squawk', import.meta.url));
+/**
+ * squawk-cli is not a project dependency: its package lists platform binaries that the registry
+ * mirror here does not all serve, which would break `npm ci`. The benchmark installs the pinned
+ * version on first use into a tools folder outside the project's lock file.
+ */
+const SQUAWK_VERSION = '2.66.0';
+const TOOLS = fileURLToPath(new URL('../node_modules/.cache/drawbridge-bench-tools', import.meta.url));
+
+async function squawkBinary(): Promise<string> {
+  const bin = join(TOOLS, 'node_modules', '.bin', 'squawk');
+  if (!existsSync(bin)) {
+    mkdirSync(TOOLS, { recursive: true });
+    writeFileSync(join(TOOLS, 'package.json'), '{"private":true}\n');
+    await execa('npm', [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefix',
+      TOOLS,
+      `squawk-cli@${SQUAWK_VERSION}`,
+    ]);
+  }
+  return bin;
+}
 const RUNS = 5;
 const DEFAULT_COUNT = 520;
 
@@ -92,6 +115,7 @@ export async function benchReview(opts: { corpus?: string }): Promise<string> {
       ours.push(performance.now() - start);
       findings = report.summary.error + report.summary.warning + report.summary.info;
     }
+    const SQUAWK = await squawkBinary();
     const squawk: number[] = [];
     let squawkFindings = 0;
     for (let run = 0; run < RUNS; run += 1) {

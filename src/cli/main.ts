@@ -13,6 +13,7 @@ import { buildCoreDeps, closeCoreDeps } from '../compose.js';
 import type { CoreDeps } from '../core/deps.js';
 import { deployCommand } from './commands/deploy.js';
 import { resolveCommand } from './commands/resolve.js';
+import { reviewCommand } from './commands/review.js';
 import { statusCommand } from './commands/status.js';
 import { toJson, type CliIo, type CliOutcome } from './output.js';
 
@@ -22,13 +23,15 @@ export const CLI_USAGE = `Usage:
                                               apply pending migrations (without --yes: show them)
   drawbridge resolve --env <name> --applied <migration> | --rolled-back <migration>
                                               mark a failed migration, as prisma migrate resolve
+  drawbridge review <env | migrations-dir | file.sql> [--json]
+                                              SQL risk review (exit 1 on an unsuppressed error)
 Options:
   --config <file>   YAML configuration (default $DRAWBRIDGE_CONFIG or ./drawbridge.yml)
   --json            machine-readable output
 Exit codes: 0 up to date / success, 1 something to do or a failure, 2 bad usage or configuration.`;
 
 type Handler = (
-  deps: CoreDeps,
+  deps: CoreDeps | undefined,
   values: Record<string, string | boolean | undefined>,
   positionals: string[],
   io: CliIo,
@@ -44,11 +47,25 @@ function requireEnv(values: Record<string, string | boolean | undefined>): strin
 
 class UsageError extends Error {}
 
+/** Commands that also work without a configuration file (a path review needs no database). */
+const WORKS_WITHOUT_CONFIG = new Set(['review']);
+
+function need(deps: CoreDeps | undefined): CoreDeps {
+  if (!deps)
+    throw new UsageError('this command needs the configuration file (--config or DRAWBRIDGE_CONFIG)');
+  return deps;
+}
+
 const handlers: Record<string, Handler> = {
-  status: (deps, values) => statusCommand(deps, requireEnv(values)),
-  deploy: (deps, values, _p, io) => deployCommand(deps, requireEnv(values), values.yes === true, io),
+  status: (deps, values) => statusCommand(need(deps), requireEnv(values)),
+  deploy: (deps, values, _p, io) => deployCommand(need(deps), requireEnv(values), values.yes === true, io),
+  review: (deps, _values, positionals) => {
+    const target = positionals[0];
+    if (!target || positionals.length > 1) throw new UsageError('review takes one environment name or path');
+    return reviewCommand(deps, target);
+  },
   resolve: (deps, values) =>
-    resolveCommand(deps, requireEnv(values), str(values.applied), str(values['rolled-back'])),
+    resolveCommand(need(deps), requireEnv(values), str(values.applied), str(values['rolled-back'])),
 };
 
 /** Runs the CLI with the given arguments; returns the exit code (does not exit). */
@@ -82,8 +99,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   let deps: CoreDeps | undefined;
   try {
-    const config = loadConfig(parsed.values.config ? { configPath: parsed.values.config } : {});
-    deps = buildCoreDeps(config, createLogger({ level: 'warn', destination: process.stderr }));
+    try {
+      const config = loadConfig(parsed.values.config ? { configPath: parsed.values.config } : {});
+      deps = buildCoreDeps(config, createLogger({ level: 'warn', destination: process.stderr }));
+    } catch (err) {
+      if (!WORKS_WITHOUT_CONFIG.has(command as string) || parsed.values.config) throw err;
+    }
     const outcome = await handler(deps, parsed.values, rest, io);
     if (parsed.values.json) io.out(toJson(outcome.json));
     else (outcome.exitCode === 2 ? io.err : io.out)(outcome.text);

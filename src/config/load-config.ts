@@ -23,6 +23,11 @@ export interface AppConfig {
   readonly dataDir: string;
   /** Lazily resolved secrets (database URLs, API keys). */
   readonly secrets: SecretSource;
+  /**
+   * The process environment as read at start-up. Only the composition root uses it, to hand the
+   * executors the few variables child processes should inherit (PATH, HOME, locale…), never secrets.
+   */
+  readonly hostEnvironment: Readonly<Record<string, string | undefined>>;
   /** Environment names in file order. */
   readonly environmentNames: readonly string[];
   environment(name: string): Readonly<EnvironmentConfig> | undefined;
@@ -128,6 +133,7 @@ export function loadConfig(
     configPath,
     dataDir,
     secrets: createSecretSource(file, { ...vars }),
+    hostEnvironment: Object.freeze({ ...vars }),
     environmentNames: Object.keys(file.environments),
     environment: (name) => (Object.hasOwn(file.environments, name) ? file.environments[name] : undefined),
   };

@@ -87,6 +87,21 @@ describe('drawbridge CLI', () => {
     expect(out.result.failure.name).toBe('20240104000000_bad_backfill');
   });
 
+  it('reviews a folder, a file and an environment, exiting 1 on an unsuppressed error', async () => {
+    const folder = await cli(['review', fixture]);
+    expect(folder.code).toBe(0);
+    expect(folder.out).toContain('create-index-non-concurrent');
+    const file = join(dir, 'drop.sql');
+    writeFileSync(file, 'DROP TABLE "Order";\n');
+    const risky = await cli(['review', file, '--json']);
+    expect(risky.code).toBe(1);
+    const report = JSON.parse(risky.out) as { summary: { error: number } };
+    expect(report.summary.error).toBeGreaterThan(0);
+    const env = await cli(['review', 'staging']);
+    expect(env.out).toMatch(/Review of \d+ pending migration\(s\) of staging/);
+    expect((await cli(['review', '/no/such/path'])).code).toBe(2);
+  });
+
   it('runs as a real process through the bin entry point', async () => {
     const run = promisify(execFile);
     const res = await run(

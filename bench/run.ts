@@ -1,0 +1,23 @@
+/**
+ * `npm run bench [-- --corpus DIR]`: every benchmark in one run, each printing its own table of
+ * figures and ratios measured side by side. Timings are reported, never asserted.
+ */
+import { parseArgs } from 'node:util';
+import { benchEngine } from './engine.js';
+import { benchReview } from './review.js';
+
+const { values } = parseArgs({
+  options: { corpus: { type: 'string' }, only: { type: 'string' } },
+  allowPositionals: false,
+});
+const opts = values.corpus ? { corpus: values.corpus } : {};
+const suites: [string, () => Promise<string>][] = [
+  ['engine', () => benchEngine(opts)],
+  ['review', () => benchReview(opts)],
+];
+
+for (const [name, run] of suites) {
+  if (values.only && values.only !== name) continue;
+  console.log(`\n=== ${name} ===`);
+  console.log(await run());
+}

@@ -1,0 +1,60 @@
+/**
+ * The SQL review of what a deploy would apply to an environment (with the impact estimate from its
+ * live database, read-only), or of a path (a migrations folder or one .sql file, no database).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Refusal } from '../base/errors.js';
+import { getStatus } from '../migrations/get-status.js';
+import { reviewMigrations, reviewPath } from '../migrations/review/review-migrations.js';
+import type { ReviewReport } from '../migrations/review/types.js';
+import { openDatabaseTarget } from './database-target.js';
+import type { CoreDeps } from './deps.js';
+
+export interface EnvironmentReview {
+  kind: 'review';
+  environment?: string;
+  /** Pending migrations reviewed (environment) or files reviewed (path). */
+  migrations: string[];
+  report: ReviewReport;
+}
+
+/** Reviews the migrations an environment would apply, with the impact estimate from its database. */
+export async function reviewEnvironment(
+  deps: CoreDeps,
+  environment: string,
+): Promise<EnvironmentReview | Refusal> {
+  const env = deps.config.environment(environment);
+  if (!env) {
+    return {
+      kind: 'refusal',
+      code: 'UNKNOWN_ENVIRONMENT',
+      message: `There is no environment named \`${environment}\`.`,
+      hint: `Valid environments: ${deps.config.environmentNames.join(', ')}.`,
+    };
+  }
+  const target = await openDatabaseTarget(deps, environment);
+  try {
+    const status = await getStatus({
+      databaseUrl: target.url,
+      migrationsDir: env.migrations,
+      clock: deps.clock,
+    });
+    const entries = [];
+    for (const name of status.toApply) {
+      entries.push({ name, sql: await readFile(join(env.migrations, name, 'migration.sql'), 'utf8') });
+    }
+    const report = await reviewMigrations(entries, { databaseUrl: target.url });
+    return { kind: 'review', environment, migrations: status.toApply, report };
+  } finally {
+    await target
+      .close()
+      .catch((err: unknown) => deps.logger.warn({ err }, 'closing the database tunnel failed'));
+  }
+}
+
+/** Reviews a folder or file without a database (the estimate says it is unavailable). */
+export async function reviewFiles(path: string): Promise<EnvironmentReview> {
+  const report = await reviewPath(path);
+  return { kind: 'review', migrations: report.results.map((r) => r.migration), report };
+}
