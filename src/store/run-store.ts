@@ -222,7 +222,8 @@ const TERMINAL_SQL = TERMINAL_RUN_STATES.map((s) => `'${s}'`).join(', ');
 /** Repository for runs and everything that hangs off them. */
 export class RunStore {
   readonly store: Store;
-  private readonly clock: Clock;
+  /** The time source for every timestamp this repository writes. */
+  readonly clock: Clock;
 
   constructor(store: Store, clock: Clock = store.clock) {
     this.store = store;

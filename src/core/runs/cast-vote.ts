@@ -38,7 +38,7 @@ export function castVote(runs: RunStore, input: CastVoteInput): VoteCast | Refus
       voter: input.voter,
       voterGroups: input.voterGroups,
       decision: input.decision,
-      now: runs.store.clock.now(),
+      now: runs.clock.now(),
       currentPlanHash: input.currentPlanHash,
       existingVotes: runs.listVotes(run.id),
     });

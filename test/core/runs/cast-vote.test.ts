@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { ManualClock } from '../../../src/base/clock.js';
 import { applyRunEvent } from '../../../src/core/runs/apply-run-event.js';
 import type { ApprovalPolicy } from '../../../src/core/runs/approval-policy.js';
@@ -27,7 +29,8 @@ const policy: ApprovalPolicy = {
 
 describe('castVote, replanRun and applyRunEvent on a real store', () => {
   const clock = new ManualClock(T0);
-  const store = Store.open(mkdtempSync(join(tmpdir(), 'drawbridge-vote-')), clock);
+  const dir = mkdtempSync(join(tmpdir(), 'drawbridge-vote-'));
+  const store = Store.open(dir, clock);
   const runs = new RunStore(store);
   afterAll(() => store.close());
 
@@ -154,5 +157,31 @@ describe('castVote, replanRun and applyRunEvent on a real store', () => {
       message: 'This run was cancelled; it cannot be approved.',
     });
     expect(applyRunEvent(runs, 'missing', 'cancel', { actor: 'x' })).toMatchObject({ code: 'RUN_NOT_FOUND' });
+  });
+
+  it('decides a one-approver run once when approvers click at the same moment from different processes', async () => {
+    const id = awaiting();
+    const src = resolve('src');
+    const script = (voter: string): string => `
+      import { Store } from '${src}/store/store.ts';
+      import { RunStore } from '${src}/store/run-store.ts';
+      import { castVote } from '${src}/core/runs/cast-vote.ts';
+      import { ManualClock } from '${src}/base/clock.ts';
+      const store = Store.open(${JSON.stringify(dir)}, new ManualClock(${clock.now()}));
+      const r = castVote(new RunStore(store), { runId: ${JSON.stringify(id)}, voter: '${voter}', voterGroups: ['S0DBA'],
+        decision: 'approve', policy: ${JSON.stringify({ ...policy, required: 1 })}, currentPlanHash: ${JSON.stringify(HASH)} });
+      store.close();
+      console.log(r.kind === 'accepted' ? r.outcome : r.code);`;
+    const run = promisify(execFile);
+    const outs = await Promise.all(
+      ['U0P1', 'U0P2', 'U0P3', 'U0P4'].map((v) =>
+        run(resolve('node_modules/.bin/tsx'), ['-e', script(v)], { timeout: 30_000 }).then((o) =>
+          o.stdout.trim(),
+        ),
+      ),
+    );
+    expect(outs.sort()).toEqual(['RUN_DECIDED', 'RUN_DECIDED', 'RUN_DECIDED', 'approved']);
+    expect(runs.listVotes(id)).toHaveLength(1);
+    expect(store.auditLog({ runId: id }).filter((e) => e.action === 'run:approved')).toHaveLength(1);
   });
 });
