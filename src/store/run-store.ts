@@ -5,8 +5,7 @@
  * between them are allowed: that decision is `nextTransition` in core/runs/lifecycle.ts. Every change
  * of state is a compare-and-set inside an IMMEDIATE transaction, so two clicks — or two bot
  * processes — cannot both move a run out of the same state, and each one writes an audit line in the
- * same transaction. This file is longer than ~250 lines because the SQL of one table family belongs
- * together with the vocabulary its columns hold.
+ * same transaction. The vocabulary is in run-types.ts, the row mapping in run-rows.ts.
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../base/clock.js';
@@ -14,208 +13,22 @@ import { DrawbridgeError, refusal, type Refusal } from '../base/errors.js';
 import { redact, redactDeep } from '../base/redact.js';
 import type { Store } from './store.js';
 
-/** Every state a run can be in. The allowed moves are core/runs/lifecycle.ts `nextTransition`. */
-export const RUN_STATES = [
-  'planned',
-  'awaiting_approval',
-  'approved',
-  'running',
-  'succeeded',
-  'monitoring',
-  'done',
-  'rejected',
-  'expired',
-  'cancelled',
-  'failed',
-  'interrupted',
-  'rolled_back',
-  'restored',
-] as const;
-export type RunState = (typeof RUN_STATES)[number];
+import { toRunRecord, toStepRecord, type RunRow, type StepRow } from './run-rows.js';
+import {
+  TERMINAL_RUN_STATES,
+  isTerminalRunState,
+  type EnvironmentLock,
+  type Plan,
+  type RunRecord,
+  type StateChange,
+  type StepRecord,
+  type StepState,
+  type Transitioned,
+  type Vote,
+  type VoteDecision,
+} from './run-types.js';
 
-/**
- * States in which nothing more happens to a run on its own: no step runs, no lock is needed, crash
- * recovery leaves it alone. `failed` and `interrupted` still accept the ways back (rolled_back,
- * restored) when a person asks.
- */
-export const TERMINAL_RUN_STATES: readonly RunState[] = [
-  'done',
-  'rejected',
-  'expired',
-  'cancelled',
-  'failed',
-  'interrupted',
-  'rolled_back',
-  'restored',
-];
-
-export function isTerminalRunState(state: RunState): boolean {
-  return TERMINAL_RUN_STATES.includes(state);
-}
-
-/** One migration of a plan: its folder name and the sha256 checksum of its `migration.sql`. */
-export interface PlannedMigration {
-  readonly name: string;
-  readonly checksum: string;
-}
-
-/** The database a plan is for, as far as it is known; never holds a password. */
-export interface PlanTarget {
-  /** `host:port/database` of the real target (not the tunnel end). */
-  readonly identity: string;
-  /** PostgreSQL's `system_identifier` (pg_control_system()), when it could be read. */
-  readonly systemIdentifier?: string;
-}
-
-/** Exactly what a run will do; approvals bind to its hash (core/runs/plan.ts `planHash`). */
-export interface Plan {
-  readonly environment: string;
-  readonly target: PlanTarget;
-  /** Pending migrations in the order they will be applied. */
-  readonly migrations: readonly PlannedMigration[];
-  /** When the plan was computed (ms since epoch); not part of the hash. */
-  readonly createdAt: number;
-}
-
-/** One run as stored. */
-export interface RunRecord {
-  readonly id: string;
-  readonly environment: string;
-  readonly state: RunState;
-  readonly requestedBy: string;
-  readonly reason: string | null;
-  readonly plan: Plan;
-  readonly planHash: string;
-  readonly channel: string | null;
-  readonly messageTs: string | null;
-  /** One line for history, e.g. the failure; set by state changes that pass one. */
-  readonly outcome: string | null;
-  /** What the backup step recorded (path, size, sha256, restore command), if any. */
-  readonly backup: unknown;
-  readonly createdAt: number;
-  readonly updatedAt: number;
-  /** When the run last entered `awaiting_approval` (approval expiry counts from here). */
-  readonly approvalRequestedAt: number | null;
-  /** When it entered `running`. */
-  readonly startedAt: number | null;
-  /** When it entered a terminal state. */
-  readonly finishedAt: number | null;
-}
-
-export type VoteDecision = 'approve' | 'reject';
-
-/** One person's decision on one plan of a run. */
-export interface Vote {
-  readonly userId: string;
-  readonly decision: VoteDecision;
-  /** The plan hash the voter was shown; a vote for another hash is void. */
-  readonly planHash: string;
-  readonly at: number;
-}
-
-/** How a pipeline step ended, or `running` while it runs. */
-export type StepState = 'running' | 'succeeded' | 'refused' | 'failed' | 'skipped' | 'not_run';
-
-export interface StepRecord {
-  readonly seq: number;
-  readonly name: string;
-  readonly state: StepState;
-  readonly startedAt: number | null;
-  readonly finishedAt: number | null;
-  /** JSON detail the step recorded (redacted). */
-  readonly detail: unknown;
-  /** The redacted error of a failed or refused step. */
-  readonly error: string | null;
-}
-
-/** The one-run-per-environment lock row. */
-export interface EnvironmentLock {
-  readonly environment: string;
-  readonly runId: string;
-  readonly acquiredAt: number;
-}
-
-interface RunRow {
-  id: string;
-  environment: string;
-  state: RunState;
-  requested_by: string;
-  reason: string | null;
-  plan_json: string;
-  plan_hash: string;
-  channel: string | null;
-  message_ts: string | null;
-  outcome: string | null;
-  backup_json: string | null;
-  created_at: number;
-  updated_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-}
-
-interface StepRow {
-  seq: number;
-  name: string;
-  state: StepState;
-  started_at: number | null;
-  finished_at: number | null;
-  detail: string | null;
-  error: string | null;
-}
-
-function toRunRecord(r: RunRow, approvalRequestedAt: number | null): RunRecord {
-  return {
-    id: r.id,
-    environment: r.environment,
-    state: r.state,
-    requestedBy: r.requested_by,
-    reason: r.reason,
-    plan: JSON.parse(r.plan_json) as Plan,
-    planHash: r.plan_hash,
-    channel: r.channel,
-    messageTs: r.message_ts,
-    outcome: r.outcome,
-    backup: r.backup_json === null ? null : (JSON.parse(r.backup_json) as unknown),
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    approvalRequestedAt,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-  };
-}
-
-function toStepRecord(r: StepRow): StepRecord {
-  return {
-    seq: r.seq,
-    name: r.name,
-    state: r.state,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    detail: r.detail === null ? null : (JSON.parse(r.detail) as unknown),
-    error: r.error,
-  };
-}
-
-/** A successful compare-and-set of a run's state. */
-export interface Transitioned {
-  readonly kind: 'transitioned';
-  readonly from: RunState;
-  readonly run: RunRecord;
-}
-
-/** What to write when a run changes state. */
-export interface StateChange {
-  /** The state the caller saw; the change happens only if the run is still in it. */
-  readonly from: RunState;
-  readonly to: RunState;
-  /** Slack user id, `system` or `cli:<user>`; audited. */
-  readonly actor: string;
-  /** The lifecycle event name, audited. */
-  readonly event: string;
-  readonly detail?: unknown;
-  /** One line for history (`outcome` column); redacted. */
-  readonly outcome?: string;
-}
+export * from './run-types.js';
 
 const TERMINAL_SQL = TERMINAL_RUN_STATES.map((s) => `'${s}'`).join(', ');
 
