@@ -17,9 +17,9 @@ import {
   chmodSync,
   appendFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freeLocalPort } from '../../src/exec/ssh-tunnel.js';
 
 export interface ClusterInfo {
   host: string;
@@ -53,17 +53,8 @@ export function findPgBinDir(): string {
   return join(root, major, 'bin');
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+/** A free loopback port (the executors' helper, shared). */
+export const freePort = freeLocalPort;
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
