@@ -3,6 +3,7 @@
  * figures and ratios measured side by side. Timings are reported, never asserted.
  */
 import { parseArgs } from 'node:util';
+import { benchAck } from './ack.js';
 import { benchEngine } from './engine.js';
 import { benchReview } from './review.js';
 
@@ -14,6 +15,7 @@ const opts = values.corpus ? { corpus: values.corpus } : {};
 const suites: [string, () => Promise<string>][] = [
   ['engine', () => benchEngine(opts)],
   ['review', () => benchReview(opts)],
+  ['ack', () => benchAck()],
 ];
 
 for (const [name, run] of suites) {
