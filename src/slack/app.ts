@@ -9,8 +9,16 @@ import type { AddressInfo } from 'node:net';
 import { InflightWork } from '../base/inflight.js';
 import type { CoreDeps } from '../core/deps.js';
 import { boltLogger } from './bolt-logger.js';
+import { RunService } from '../core/pipeline/run-service.js';
+import { describeError } from '../base/errors.js';
+import { registerRunActions } from './listeners/actions/run-actions.js';
+import { registerRestoreView } from './listeners/actions/restore-view.js';
 import { registerCommands } from './listeners/commands/index.js';
 import type { ListenerContext } from './listeners/context.js';
+import { RunMessenger } from './run-messenger.js';
+
+/** How often runs left waiting past their approval window are expired. */
+const EXPIRY_SWEEP_MS = 60_000;
 
 export interface RunningSlackApp {
   app: App;
@@ -18,6 +26,8 @@ export interface RunningSlackApp {
   /** Port of the HTTP server (events in HTTP mode, /healthz in both). */
   port: number;
   inflight: InflightWork;
+  runs: RunService;
+  messenger: RunMessenger;
   /** Stops accepting, waits up to `drainMs` for work under way, then closes everything. */
   stop(drainMs?: number): Promise<void>;
 }
@@ -67,8 +77,20 @@ export async function startSlackApp(
         ],
       });
   const inflight = new InflightWork();
-  const ctx: ListenerContext = { deps, inflight };
+  const messenger: RunMessenger = new RunMessenger({
+    client: app.client,
+    logger: deps.logger,
+    teamChannel: deps.config.file.slack.channel,
+    view: (runId: string) => runs.view(runId),
+  });
+  const runs: RunService = new RunService(deps, messenger.observe, async (groupId) => {
+    const res = await app.client.usergroups.users.list({ usergroup: groupId });
+    return res.users ?? [];
+  });
+  const ctx: ListenerContext = { deps, inflight, runs, messenger };
   registerCommands(app, ctx);
+  registerRunActions(app, ctx);
+  registerRestoreView(app, ctx);
   app.error(async (err) => {
     deps.logger.error({ err: err.message, code: err.code }, 'unhandled Slack listener error');
   });
@@ -93,14 +115,35 @@ export async function startSlackApp(
   }
   const actualPort = (server.address() as AddressInfo).port;
   deps.logger.info({ mode: socketMode ? 'socket' : 'http', port: actualPort }, 'Drawbridge is listening');
+  inflight.track(
+    (async () => {
+      const recovered = await runs.recover();
+      if (recovered.length)
+        deps.logger.warn({ runs: recovered.map((r) => r.run.id) }, 'interrupted runs found at start-up');
+      await messenger.flush();
+    })(),
+    (err) => deps.logger.error({ err: describeError(err) }, 'start-up recovery failed'),
+  );
+  const sweep = setInterval(() => {
+    try {
+      runs.expireOverdue();
+    } catch (err) {
+      deps.logger.warn({ err: describeError(err) }, 'expiring overdue runs failed');
+    }
+  }, EXPIRY_SWEEP_MS);
+  sweep.unref();
 
   return {
     app,
     mode: socketMode ? 'socket' : 'http',
     port: actualPort,
     inflight,
+    runs,
+    messenger,
     async stop(drainMs = 30_000) {
+      clearInterval(sweep);
       const left = await inflight.drain(drainMs);
+      await messenger.flush();
       if (left > 0) deps.logger.warn({ left }, 'stopping with work still under way');
       await app.stop().catch((err: unknown) => deps.logger.warn({ err }, 'stopping Bolt failed'));
       if (healthServer) await new Promise<void>((resolve) => healthServer?.close(() => resolve()));

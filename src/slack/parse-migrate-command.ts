@@ -5,7 +5,11 @@
  */
 import { z } from 'zod';
 
-export type MigrateCommand = { kind: 'help' } | { kind: 'status'; environment: string };
+export type MigrateCommand =
+  | { kind: 'help' }
+  | { kind: 'status' | 'plan' | 'history'; environment: string }
+  | { kind: 'deploy'; environment: string; reason: string }
+  | { kind: 'cancel' | 'rollback'; runId: string };
 
 export type ParseResult = { ok: true; command: MigrateCommand } | { ok: false; reply: string };
 
@@ -15,7 +19,18 @@ export const USAGE = [
   '*Drawbridge* runs your production migration runbook. Commands:',
   '• `/migrate help` — this message',
   '• `/migrate status <env>` — applied, pending, failed and edited migrations of an environment',
+  '• `/migrate plan <env>` — what a deploy would do: pending migrations, SQL review, impact, preflight (changes nothing)',
+  '• `/migrate deploy <env> [reason…]` — plan, ask the approvers, then back up, apply, verify and announce',
+  '• `/migrate history <env>` — recent runs with requester, approvers, outcome, duration and backup',
+  '• `/migrate cancel <run>` — stop a run before it applies anything',
+  '• `/migrate rollback <run>` — the ways back from a failed run (mark rolled back, restore the backup)',
 ].join('\n');
+
+export const MAX_REASON = 300;
+
+const runId = z
+  .string()
+  .regex(/^[0-9a-f]{8}$/, 'run ids are 8 hexadecimal characters, as shown on the run message');
 
 const environmentName = z
   .string()
@@ -46,20 +61,47 @@ export function parseMigrateCommand(text: string): ParseResult {
     .filter(Boolean);
   const [verb, ...rest] = words;
   if (!verb || verb === 'help') return rest.length === 0 ? { ok: true, command: { kind: 'help' } } : usage();
-  switch (verb.toLowerCase()) {
-    case 'status': {
+  const v = verb.toLowerCase();
+  switch (v) {
+    case 'status':
+    case 'plan':
+    case 'history': {
       if (rest.length !== 1)
-        return usage('`status` takes exactly one environment name, e.g. `/migrate status staging`.');
-      const env = environmentName.safeParse(rest[0]);
-      if (!env.success)
+        return usage(`\`${v}\` takes exactly one environment name, e.g. \`/migrate ${v} staging\`.`);
+      const env = parseEnvironment(rest[0]);
+      return typeof env === 'string' ? { ok: true, command: { kind: v, environment: env } } : env;
+    }
+    case 'deploy': {
+      if (rest.length < 1)
+        return usage('`deploy` needs an environment, e.g. `/migrate deploy staging add orders index`.');
+      const env = parseEnvironment(rest[0]);
+      if (typeof env !== 'string') return env;
+      const reason = rest.slice(1).join(' ');
+      if (reason.length > MAX_REASON) return usage(`The reason is longer than ${MAX_REASON} characters.`);
+      return { ok: true, command: { kind: 'deploy', environment: env, reason } };
+    }
+    case 'cancel':
+    case 'rollback': {
+      if (rest.length !== 1)
+        return usage(`\`${v}\` takes exactly one run id, e.g. \`/migrate ${v} 1a2b3c4d\`.`);
+      const id = runId.safeParse(rest[0]?.toLowerCase());
+      if (!id.success)
         return usage(
-          `\`${sanitizeForReply(rest[0] ?? '')}\` is not an environment name: ${env.error.issues[0]?.message}.`,
+          `\`${sanitizeForReply(rest[0] ?? '')}\` is not a run id: ${id.error.issues[0]?.message}.`,
         );
-      return { ok: true, command: { kind: 'status', environment: env.data } };
+      return { ok: true, command: { kind: v, runId: id.data } };
     }
     default:
       return usage(`Unknown command \`${sanitizeForReply(verb)}\`.`);
   }
+}
+
+function parseEnvironment(word: string | undefined): string | ParseResult {
+  const env = environmentName.safeParse(word);
+  if (env.success) return env.data;
+  return usage(
+    `\`${sanitizeForReply(word ?? '')}\` is not an environment name: ${env.error.issues[0]?.message}.`,
+  );
 }
 
 /** Makes user text safe to echo inside an inline code span: bounded, no backticks or markup. */

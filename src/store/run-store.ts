@@ -187,6 +187,20 @@ export class RunStore {
       .run(channel, messageTs, runId);
   }
 
+  /** Keeps the plan report a run was requested with (JSON, redacted), to re-render its message. */
+  setReport(runId: string, report: unknown): void {
+    this.store.db
+      .prepare('UPDATE runs SET report_json = ? WHERE id = ?')
+      .run(JSON.stringify(redactDeep(report)), runId);
+  }
+
+  /** The stored plan report, or undefined. */
+  getReport(runId: string): unknown {
+    const row = this.store.db.prepare('SELECT report_json FROM runs WHERE id = ?').get(runId) as
+      { report_json: string | null } | undefined;
+    return row?.report_json ? (JSON.parse(row.report_json) as unknown) : undefined;
+  }
+
   /** Records the backup the run made (path, size, sha256…), redacted. */
   setBackup(runId: string, backup: unknown): void {
     this.store.db

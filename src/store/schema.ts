@@ -89,4 +89,6 @@ export const schemaSteps: readonly string[] = [
     acquired_at INTEGER NOT NULL
   );
   `,
+  // 2: the plan report a run was requested with (review, impact, preflight), for re-rendering its message
+  `ALTER TABLE runs ADD COLUMN report_json TEXT;`,
 ];

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ManualClock } from '../../src/base/clock.js';
 import { registerSecret } from '../../src/base/redact.js';
 import { Store } from '../../src/store/store.js';
+import { schemaSteps } from '../../src/store/schema.js';
 
 describe('store', () => {
   const dir = mkdtempSync(join(tmpdir(), 'drawbridge-store-'));
@@ -16,11 +17,11 @@ describe('store', () => {
 
   it('uses WAL mode and its own schema version, and reopening keeps the data', () => {
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(store.schemaVersion()).toBe(1);
+    expect(store.schemaVersion()).toBe(schemaSteps.length);
     store.audit({ actor: 'U0ALICE01', action: 'test:reopen' });
     store.close();
     store = Store.open(dir, clock);
-    expect(store.schemaVersion()).toBe(1);
+    expect(store.schemaVersion()).toBe(schemaSteps.length);
     expect(store.auditLog().map((e) => e.action)).toContain('test:reopen');
   });
 
@@ -53,6 +54,26 @@ describe('store', () => {
     await clock.advance(60_000);
     const due = store.dueOutbox();
     expect(due.map((i) => [i.id, i.attempts, i.lastError])).toEqual([[b, 1, 'ratelimited']]);
+  });
+
+  it('upgrades a version-1 database in place, keeping its runs', () => {
+    const old = mkdtempSync(join(tmpdir(), 'drawbridge-store-v1-'));
+    const s1 = Store.open(old, clock);
+    s1.db.exec('ALTER TABLE runs DROP COLUMN report_json');
+    s1.db.pragma('user_version = 1');
+    s1.db
+      .prepare(
+        `INSERT INTO runs (id, environment, state, requested_by, plan_json, plan_hash, created_at, updated_at)
+         VALUES ('0badc0de', 'staging', 'done', 'U0ALICE01', '{}', 'h', 1, 1)`,
+      )
+      .run();
+    s1.close();
+    const s2 = Store.open(old, clock);
+    expect(s2.schemaVersion()).toBe(schemaSteps.length);
+    expect(s2.db.prepare('SELECT id, report_json FROM runs').all()).toEqual([
+      { id: '0badc0de', report_json: null },
+    ]);
+    s2.close();
   });
 
   it('refuses a state database from a newer release', () => {

@@ -67,8 +67,8 @@ const TABLE: Record<RunEvent, { from: readonly RunState[]; to: RunState }> = {
     from: ['planned', 'awaiting_approval', 'approved', 'running', 'succeeded', 'monitoring'],
     to: 'interrupted',
   },
-  mark_rolled_back: { from: ['failed', 'interrupted'], to: 'rolled_back' },
-  restore: { from: ['failed', 'interrupted', 'succeeded', 'monitoring'], to: 'restored' },
+  mark_rolled_back: { from: ['failed', 'interrupted', 'cancelled'], to: 'rolled_back' },
+  restore: { from: ['failed', 'interrupted', 'cancelled', 'succeeded', 'monitoring'], to: 'restored' },
 };
 
 /** How a state reads in a sentence: "This run ___." */

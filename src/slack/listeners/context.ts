@@ -1,8 +1,12 @@
-/** What every listener gets: core's dependencies plus the tracker for work that outlives the ack. */
+/** What every listener gets: core's dependencies, the run service, the run messenger, and the tracker for work that outlives the ack. */
 import type { InflightWork } from '../../base/inflight.js';
 import type { CoreDeps } from '../../core/deps.js';
+import type { RunService } from '../../core/pipeline/run-service.js';
+import type { RunMessenger } from '../run-messenger.js';
 
 export interface ListenerContext {
   readonly deps: CoreDeps;
   readonly inflight: InflightWork;
+  readonly runs: RunService;
+  readonly messenger: RunMessenger;
 }

@@ -33,8 +33,10 @@ const ALLOWED: [RunState, RunEvent, RunState][] = [
   ['monitoring', 'interrupt', 'interrupted'],
   ['failed', 'mark_rolled_back', 'rolled_back'],
   ['interrupted', 'mark_rolled_back', 'rolled_back'],
+  ['cancelled', 'mark_rolled_back', 'rolled_back'],
   ['failed', 'restore', 'restored'],
   ['interrupted', 'restore', 'restored'],
+  ['cancelled', 'restore', 'restored'],
   ['succeeded', 'restore', 'restored'],
   ['monitoring', 'restore', 'restored'],
 ];
@@ -97,9 +99,12 @@ describe('run lifecycle', () => {
     expect(isTerminal(state)).toBe(TERMINAL.includes(state));
   });
 
-  it('lets no event leave a terminal state except the ways back from failed and interrupted', () => {
-    for (const [from] of ALLOWED) {
-      if (isTerminal(from)) expect(['failed', 'interrupted']).toContain(from);
+  it('lets no event leave a terminal state except the ways back from failed, interrupted and cancelled', () => {
+    for (const [from, event] of ALLOWED) {
+      if (isTerminal(from)) {
+        expect(['failed', 'interrupted', 'cancelled']).toContain(from);
+        expect(['mark_rolled_back', 'restore']).toContain(event);
+      }
     }
   });
 });

@@ -1,17 +1,58 @@
 /**
  * `/migrate …`: acknowledge at once (Slack allows 3 s), validate, then do the slow work after the ack
- * and answer through the command's response_url.
+ * and answer through the command's response_url (or, for deploy, a run message in the channel).
  */
-import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { AllMiddlewareArgs, RespondFn, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { describeError } from '../../../base/errors.js';
 import { redact } from '../../../base/redact.js';
-import { environmentStatus } from '../../../core/status-service.js';
-import { parseMigrateCommand, USAGE } from '../../parse-migrate-command.js';
-import { renderStatusFailure, renderStatusMessage } from '../../renderers/status-message.js';
-import { renderRefusal } from '../../renderers/refusal-message.js';
+import { parseMigrateCommand, USAGE, type MigrateCommand } from '../../parse-migrate-command.js';
 import type { ListenerContext } from '../context.js';
+import { deployCommand } from './deploy-command.js';
+import { historyCommand, planCommand } from './plan-command.js';
+import { cancelCommand, rollbackCommand } from './run-commands.js';
+import { statusCommand } from './status-command.js';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+function ackText(cmd: Exclude<MigrateCommand, { kind: 'help' }>): string {
+  switch (cmd.kind) {
+    case 'status':
+      return `:mag: Reading the migration status of *${cmd.environment}*…`;
+    case 'plan':
+      return `:mag: Planning a deploy to *${cmd.environment}* (read-only)…`;
+    case 'deploy':
+      return `:clipboard: Planning a deploy to *${cmd.environment}*; the plan will be posted here for approval…`;
+    case 'history':
+      return `:scroll: Reading the history of *${cmd.environment}*…`;
+    case 'cancel':
+      return `:stop_sign: Cancelling run ${cmd.runId}…`;
+    case 'rollback':
+      return `:leftwards_arrow_with_hook: Looking up the ways back for run ${cmd.runId}…`;
+  }
+}
+
+function dispatch(
+  ctx: ListenerContext,
+  cmd: Exclude<MigrateCommand, { kind: 'help' }>,
+  user: string,
+  channel: string,
+  respond: RespondFn,
+): Promise<string> {
+  switch (cmd.kind) {
+    case 'status':
+      return statusCommand(ctx, cmd.environment, respond);
+    case 'plan':
+      return planCommand(ctx, cmd.environment, respond);
+    case 'history':
+      return historyCommand(ctx, cmd.environment, respond);
+    case 'deploy':
+      return deployCommand(ctx, { environment: cmd.environment, reason: cmd.reason, user, channel }, respond);
+    case 'cancel':
+      return cancelCommand(ctx, cmd.runId, user, respond);
+    case 'rollback':
+      return rollbackCommand(ctx, cmd.runId, respond);
+  }
+}
 
 export function migrateCommand(ctx: ListenerContext) {
   return async ({ command, ack, respond }: Args): Promise<void> => {
@@ -21,7 +62,6 @@ export function migrateCommand(ctx: ListenerContext) {
       return;
     }
     const cmd = parsed.command;
-    const log = ctx.deps.logger.child({ user: command.user_id, command: cmd.kind });
     if (cmd.kind === 'help') {
       await ack({ response_type: 'ephemeral', text: USAGE });
       return;
@@ -33,27 +73,18 @@ export function migrateCommand(ctx: ListenerContext) {
       });
       return;
     }
-    await ack({
-      response_type: 'ephemeral',
-      text: redact(`:mag: Reading the migration status of *${cmd.environment}*…`),
-    });
+    const log = ctx.deps.logger.child({ user: command.user_id, command: cmd.kind });
+    await ack({ response_type: 'ephemeral', text: redact(ackText(cmd)) });
     ctx.inflight.track(
       (async () => {
-        const result = await environmentStatus(ctx.deps, cmd.environment);
-        if (result.kind === 'refusal') {
-          await respond({ response_type: 'ephemeral', ...renderRefusal(result) });
-        } else if (result.kind === 'failure') {
-          await respond({ response_type: 'ephemeral', ...renderStatusFailure(result) });
-        } else {
-          await respond({ response_type: 'in_channel', ...renderStatusMessage(result) });
-        }
-        log.info({ environment: cmd.environment, outcome: result.kind }, 'status answered');
+        const outcome = await dispatch(ctx, cmd, command.user_id, command.channel_id, respond);
+        log.info({ outcome }, `${cmd.kind} answered`);
       })(),
       (err) => {
-        log.error({ err: describeError(err) }, 'status command failed');
+        log.error({ err: describeError(err) }, `${cmd.kind} command failed`);
         void respond({
           response_type: 'ephemeral',
-          text: `:warning: Status failed: ${describeError(err)}`,
+          text: `:warning: ${cmd.kind} failed: ${describeError(err)}`,
         }).catch(() => undefined);
       },
     );

@@ -1,0 +1,108 @@
+/**
+ * `/migrate plan` and the first half of `/migrate deploy`: read the folder, the ledger and the live
+ * database (read-only) and say exactly what a deploy would do, how risky it looks, and whether the
+ * ground is ready. The pipeline's preflight step runs the same checks again just before it starts.
+ */
+import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import type { Refusal } from '../../base/errors.js';
+import type { EnvironmentConfig } from '../../config/file-schema.js';
+import { getStatus } from '../../migrations/get-status.js';
+import { reviewMigrations } from '../../migrations/review/review-migrations.js';
+import type { ReviewReport } from '../../migrations/review/types.js';
+import { openDatabaseTarget } from '../database-target.js';
+import type { CoreDeps } from '../deps.js';
+import { planHash } from '../runs/plan.js';
+import { unknownEnvironment } from '../status-service.js';
+import { readDatabaseFacts } from './database-facts.js';
+import {
+  affectedTables,
+  groundChecks,
+  ledgerCheck,
+  lockCheck,
+  reviewCheck,
+  transactionsCheck,
+} from './preflight-checks.js';
+
+export { affectedTables, backupDirOf } from './preflight-checks.js';
+import type { PlanReport, PreflightCheck } from './types.js';
+import type { Plan } from '../../store/run-types.js';
+
+export interface PreparePlanOptions {
+  /** A run that may hold the environment lock without it counting as "busy" (the run being started). */
+  readonly ownRunId?: string;
+}
+
+/**
+ * Computes the plan report of an environment. Unknown environment → refusal; an unreachable
+ * database throws (DrawbridgeError with a P1xxx code, redacted).
+ */
+export async function preparePlan(
+  deps: CoreDeps,
+  environment: string,
+  options: PreparePlanOptions = {},
+): Promise<PlanReport | Refusal> {
+  const unknown = unknownEnvironment(deps, environment);
+  if (unknown) return unknown;
+  const env = deps.config.environment(environment) as Readonly<EnvironmentConfig>;
+  const target = await openDatabaseTarget(deps, environment);
+  try {
+    const status = await getStatus({
+      databaseUrl: target.url,
+      migrationsDir: env.migrations,
+      clock: deps.clock,
+    });
+    const pending = status.toApply.map((name) => {
+      const line = status.migrations.find((m) => m.name === name);
+      return { name, checksum: line?.checksum ?? '' };
+    });
+    let review: ReviewReport | undefined;
+    if (pending.length > 0) {
+      const entries = [];
+      for (const m of pending) {
+        const sql = await readFile(join(env.migrations, m.name, 'migration.sql'), 'utf8').catch(() => '');
+        entries.push({ name: m.name, sql });
+      }
+      review = await reviewMigrations(entries, { databaseUrl: target.url });
+    }
+    const facts = await readDatabaseFacts(target.url, affectedTables(review));
+    const plan: Plan = {
+      environment,
+      target: {
+        identity: target.display,
+        ...(facts.systemIdentifier ? { systemIdentifier: facts.systemIdentifier } : {}),
+      },
+      migrations: pending,
+      createdAt: deps.clock.now(),
+    };
+    const preflight: PreflightCheck[] = [
+      ...(await groundChecks(deps, environment, env, facts)),
+      ledgerCheck(status),
+      transactionsCheck(facts, review),
+      lockCheck(deps, environment, status, options.ownRunId),
+    ];
+    if (review) preflight.push(reviewCheck(review));
+    const verdict =
+      status.blocking.length > 0 || preflight.some((c) => c.status === 'fail' && c.id === 'ledger')
+        ? 'blocked'
+        : pending.length === 0
+          ? 'nothing_pending'
+          : 'ready';
+    return {
+      kind: 'plan',
+      environment,
+      target: target.display,
+      plan,
+      planHash: planHash(plan),
+      status,
+      ...(review ? { review } : {}),
+      databaseBytes: facts.databaseBytes,
+      preflight,
+      verdict,
+    };
+  } finally {
+    await target
+      .close()
+      .catch((err: unknown) => deps.logger.warn({ err }, 'closing the database tunnel failed'));
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Start-up recovery with the ledger: runs found non-terminal become `interrupted` (core/runs
+ * recovery), then each one's ledger is re-read and its thread is told exactly what the database
+ * shows for its plan. Nothing is applied again: a new deploy re-plans from the ledger.
+ */
+import { describeError } from '../../base/errors.js';
+import { getStatus } from '../../migrations/get-status.js';
+import type { RunRecord } from '../../store/run-types.js';
+import { openDatabaseTarget } from '../database-target.js';
+import type { CoreDeps } from '../deps.js';
+import { recoverInterruptedRuns } from '../runs/recovery.js';
+import type { PipelineObserver } from './types.js';
+
+export interface RecoveredRun {
+  readonly run: RunRecord;
+  readonly previousState: string;
+  readonly interruptedSteps: readonly string[];
+  /** Sentence about the ledger, or why it could not be read. */
+  readonly ledger: string;
+}
+
+async function ledgerSentence(deps: CoreDeps, run: RunRecord): Promise<string> {
+  const env = deps.config.environment(run.environment);
+  if (!env) return `Environment ${run.environment} is no longer configured; the ledger was not read.`;
+  try {
+    const target = await openDatabaseTarget(deps, run.environment);
+    try {
+      const status = await getStatus({
+        databaseUrl: target.url,
+        migrationsDir: env.migrations,
+        clock: deps.clock,
+      });
+      const byName = new Map(status.migrations.map((m) => [m.name, m.state]));
+      const groups = new Map<string, string[]>();
+      for (const m of run.plan.migrations) {
+        const state = byName.get(m.name) ?? 'missing';
+        groups.set(state, [...(groups.get(state) ?? []), m.name]);
+      }
+      const parts = [...groups.entries()].map(
+        ([state, names]) => `${names.length} ${state} (${names.join(', ')})`,
+      );
+      return `The ledger now shows this run's ${run.plan.migrations.length} migration(s) as: ${parts.join('; ')}.`;
+    } finally {
+      await target.close().catch(() => undefined);
+    }
+  } catch (err) {
+    return `The ledger could not be read: ${describeError(err)}`;
+  }
+}
+
+export async function recoverRuns(deps: CoreDeps, emit: PipelineObserver): Promise<RecoveredRun[]> {
+  const out: RecoveredRun[] = [];
+  for (const found of recoverInterruptedRuns(deps.store, deps.clock)) {
+    const ledger = await ledgerSentence(deps, found.run);
+    const during = found.interruptedSteps.length ? ` during ${found.interruptedSteps.join(', ')}` : '';
+    emit({
+      kind: 'detail',
+      runId: found.run.id,
+      detail: {
+        title: 'Drawbridge restarted',
+        text: `Drawbridge restarted while this run was ${found.previousState}${during}; the run is now interrupted and its lock released. ${ledger} Nothing will be applied again by itself: use the buttons on the run message (Mark rolled back, Restore backup, Retry).`,
+      },
+    });
+    emit({ kind: 'run:changed', runId: found.run.id });
+    if (found.previousState === 'running') {
+      emit({
+        kind: 'team',
+        runId: found.run.id,
+        text: `:warning: Drawbridge restarted while run ${found.run.id} was deploying to *${found.run.environment}*${during}. ${ledger}`,
+      });
+    }
+    out.push({ ...found, ledger });
+  }
+  return out;
+}

@@ -1,0 +1,88 @@
+/**
+ * What every pipeline step gets: the run, its environment's settings, where to run commands, the
+ * cancel signal, the event sink, and the facts earlier steps left for later ones (the backup, the
+ * row counts before, the status-page maintenance, whether maintenance mode is on).
+ */
+import { DrawbridgeError } from '../../base/errors.js';
+import type { EnvironmentConfig } from '../../config/file-schema.js';
+import type { Executor } from '../../exec/executor.js';
+import type { IncidentRef } from '../../integrations/statuspage-types.js';
+import type { RunRecord } from '../../store/run-types.js';
+import type { RunStore } from '../../store/run-store.js';
+import type { BackupRecord, DatabaseSnapshot } from '../backup/index.js';
+import type { CoreDeps } from '../deps.js';
+import type { PipelineObserver, PlanReport } from './types.js';
+
+/** What the backup step stores on the run (`runs.backup`), enough to restore and compare later. */
+export interface StoredBackup extends BackupRecord {
+  /** Schema and exact row counts taken just before the dump; a restore is compared with it. */
+  readonly snapshot?: DatabaseSnapshot;
+}
+
+/** Facts steps hand to later steps. */
+export interface RunScratch {
+  statuspage?: IncidentRef;
+  maintenanceOn: boolean;
+  backup?: StoredBackup;
+  countsBefore?: Record<string, number | null>;
+  /** The migration the apply step left failed in the ledger, if any. */
+  failedMigration?: string;
+  warnings: string[];
+}
+
+export interface StepContext {
+  readonly deps: CoreDeps;
+  readonly runs: RunStore;
+  readonly run: RunRecord;
+  readonly env: Readonly<EnvironmentConfig>;
+  readonly executor: Executor;
+  /** The database URL as seen from this host (through the tunnel for `via: bastion`). Secret. */
+  readonly databaseUrl: string;
+  /** The database URL as seen from the executor's host (for pg_dump, pg_restore). Secret. */
+  readonly executorDatabaseUrl: string;
+  readonly report: PlanReport;
+  /** Aborted by Cancel. */
+  readonly signal: AbortSignal;
+  readonly emit: PipelineObserver;
+  readonly scratch: RunScratch;
+  /** Shows a progress line for the step under way. */
+  progress(text: string): void;
+  /** Posts a detail to the run's thread. */
+  detail(title: string, text: string, code?: boolean): void;
+}
+
+/** How a step ended well. */
+export interface StepOutcome {
+  readonly state: 'succeeded' | 'skipped';
+  /** One line for the live message. */
+  readonly summary: string;
+  readonly detail?: unknown;
+}
+
+/** A step that must stop the run. `refused` = an expected "no" (preflight); otherwise a failure. */
+export class StepStopped extends DrawbridgeError {
+  constructor(
+    code: string,
+    message: string,
+    readonly refused: boolean,
+    options: { hint?: string; cause?: unknown; detail?: unknown } = {},
+  ) {
+    super(code, message, options);
+    this.name = 'StepStopped';
+    this.detail = options.detail;
+  }
+  readonly detail: unknown;
+}
+
+/** Thrown when the cancel signal stopped a step. */
+export class RunCancelled extends DrawbridgeError {
+  constructor(
+    message: string,
+    readonly detail?: unknown,
+  ) {
+    super('RUN_CANCELLED', message);
+    this.name = 'RunCancelled';
+  }
+}
+
+export type StepFunction = (ctx: StepContext) => Promise<StepOutcome>;

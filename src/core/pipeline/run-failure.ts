@@ -1,0 +1,107 @@
+/**
+ * The end of a run that stopped: record the remaining steps as not run, turn maintenance mode off
+ * when the config says so (and say so either way), update the status page, send the webhook, tell
+ * the team, and move the run to `failed` or `cancelled` with a one-line outcome.
+ */
+import { describeError } from '../../base/errors.js';
+import type { EnvironmentConfig } from '../../config/file-schema.js';
+import type { RunStore } from '../../store/run-store.js';
+import type { RunRecord } from '../../store/run-types.js';
+import { applyRunEvent } from '../runs/apply-run-event.js';
+import { RunCancelled, StepStopped, type RunScratch, type StepContext } from './run-context.js';
+import { sendWebhooks, statusPageFor } from './steps/announce-steps.js';
+import { PIPELINE_STEPS, STEP_TITLES, type PipelineObserver, type PipelineStep } from './types.js';
+
+export interface FailedRunInput {
+  readonly runs: RunStore;
+  readonly run: RunRecord;
+  readonly env: Readonly<EnvironmentConfig>;
+  readonly scratch: RunScratch;
+  readonly err: unknown;
+  /** The step that stopped. */
+  readonly step: PipelineStep;
+  readonly opts: { readonly emit: PipelineObserver; readonly signal: AbortSignal };
+  /** Absent when the target could not even be opened. */
+  readonly ctx: StepContext | undefined;
+  /** Runs and records the maintenance_off step. */
+  readonly runMaintenanceOff: () => Promise<void>;
+}
+
+export async function finishFailedRun(input: FailedRunInput): Promise<RunRecord> {
+  const { runs, run, scratch, err, step, opts, ctx } = input;
+  const cancelled = err instanceof RunCancelled || opts.signal.aborted;
+  const reason = describeError(err);
+  const maintenance = await maintenanceAfterFailure(input);
+  runs.markStepsNotRun(run.id, PIPELINE_STEPS);
+  await tellStatusPage(input, maintenance.off);
+  if (ctx) {
+    await sendWebhooks(ctx.deps, {
+      type: cancelled ? 'run:cancelled' : 'run:failed',
+      runId: run.id,
+      environment: run.environment,
+      step,
+      error: reason,
+    });
+  }
+  const what = cancelled ? 'was cancelled' : `failed at ${STEP_TITLES[step].toLowerCase()}`;
+  opts.emit({
+    kind: 'team',
+    runId: run.id,
+    text: `:x: Deploy to *${run.environment}* (run ${run.id}) ${what}: ${reason}\n${maintenance.sentence}`,
+  });
+  const hint = err instanceof StepStopped && err.hint ? ` ${err.hint}` : '';
+  const outcome = `${cancelled ? 'cancelled' : 'failed'} at ${step}: ${reason}${hint}`;
+  const moved = applyRunEvent(runs, run.id, cancelled ? 'cancel' : 'fail', {
+    actor: 'system',
+    outcome,
+    detail: { step, maintenanceOn: scratch.maintenanceOn, failedMigration: scratch.failedMigration ?? null },
+  });
+  const after = moved.kind === 'transitioned' ? moved.run : (runs.getRun(run.id) ?? run);
+  opts.emit({ kind: 'run:finished', runId: run.id, state: after.state, outcome: after.outcome ?? outcome });
+  return after;
+}
+
+async function maintenanceAfterFailure(input: FailedRunInput): Promise<{ off: boolean; sentence: string }> {
+  const { env, scratch } = input;
+  if (!env.maintenance || !scratch.maintenanceOn) {
+    return { off: true, sentence: 'Maintenance mode was not on.' };
+  }
+  if (!env.maintenance.offOnFailure) {
+    return {
+      off: false,
+      sentence:
+        ':warning: Maintenance mode is *still on* (maintenance.offOnFailure is false): turn it off once the database is sound.',
+    };
+  }
+  try {
+    await input.runMaintenanceOff();
+    return { off: true, sentence: 'Maintenance mode was turned off again (maintenance.offOnFailure).' };
+  } catch (err) {
+    return {
+      off: false,
+      sentence: `:warning: Turning maintenance mode off failed: ${describeError(err)}. It is probably *still on*.`,
+    };
+  }
+}
+
+async function tellStatusPage(input: FailedRunInput, maintenanceOff: boolean): Promise<void> {
+  const { ctx, scratch, run } = input;
+  if (!ctx || !scratch.statuspage) return;
+  const page = statusPageFor(ctx.deps, run.environment);
+  if (!page) return;
+  try {
+    if (maintenanceOff) {
+      await page.resolveMaintenance(
+        scratch.statuspage.id,
+        'The maintenance has ended. Some changes were not completed and will be rescheduled.',
+      );
+    } else {
+      await page.updateIncident(scratch.statuspage.id, {
+        status: 'in_progress',
+        body: 'The maintenance is taking longer than planned. We are working on it.',
+      });
+    }
+  } catch (e) {
+    input.ctx?.detail('Status page update failed', describeError(e));
+  }
+}

@@ -1,0 +1,284 @@
+/**
+ * The operations front ends call for runs: plan, request a deploy, vote, start, cancel, the ways
+ * back, history, and start-up recovery. One instance per process; it knows which runs this process
+ * is driving (their cancel switches) and sends every event to one observer.
+ */
+import { refusal, type Refusal } from '../../base/errors.js';
+import type { ApprovalsConfig } from '../../config/file-schema.js';
+import { RunStore } from '../../store/run-store.js';
+import type { RunRecord, VoteDecision } from '../../store/run-types.js';
+import type { CoreDeps } from '../deps.js';
+import { applyRunEvent } from '../runs/apply-run-event.js';
+import { evaluateVote, isAllowedApprover } from '../runs/approval-policy.js';
+import { castVote, type VoteCast } from '../runs/cast-vote.js';
+import { expireOverdueRuns } from '../runs/expire-overdue-runs.js';
+import { replanRun } from '../runs/replan-run.js';
+import { preparePlan } from './plan-report.js';
+import { recoverRuns, type RecoveredRun } from './recover-runs.js';
+import { startRun, type StartRunResult } from './run-pipeline.js';
+import { buildRunView } from './run-view.js';
+import type { PipelineObserver, PlanReport, RunView } from './types.js';
+import { markRolledBack, restoreRun, type MarkedRolledBack, type Restored } from './ways-back.js';
+
+/** Lists the members of a Slack user group (S…); supplied by the Slack layer. */
+export type GroupMembers = (groupId: string) => Promise<readonly string[]>;
+
+export type DeployRequest =
+  | { readonly kind: 'requested'; readonly run: RunRecord; readonly report: PlanReport }
+  | { readonly kind: 'not_needed' | 'blocked'; readonly report: PlanReport };
+
+export class RunService {
+  readonly runs: RunStore;
+  private readonly active = new Map<string, AbortController>();
+  private readonly progress = new Map<string, string>();
+
+  constructor(
+    readonly deps: CoreDeps,
+    private readonly observer: PipelineObserver,
+    private readonly groupMembers: GroupMembers = () => Promise.resolve([]),
+  ) {
+    this.runs = new RunStore(deps.store, deps.clock);
+  }
+
+  /** Every event goes through here: progress lines are remembered for the run's view. */
+  readonly emit: PipelineObserver = (event) => {
+    if (event.kind === 'progress') this.progress.set(event.runId, event.text);
+    if (event.kind === 'step:finished' || event.kind === 'run:finished') this.progress.delete(event.runId);
+    try {
+      this.observer(event);
+    } catch (err) {
+      this.deps.logger.warn({ err, event: event.kind }, 'a pipeline observer threw');
+    }
+  };
+
+  plan(environment: string): Promise<PlanReport | Refusal> {
+    return preparePlan(this.deps, environment);
+  }
+
+  /** Plans and, when there is something to apply, creates a run waiting for approval. */
+  async requestDeploy(input: {
+    environment: string;
+    requestedBy: string;
+    reason?: string;
+    channel?: string;
+  }): Promise<DeployRequest | Refusal> {
+    const report = await preparePlan(this.deps, input.environment);
+    if (report.kind === 'refusal') return report;
+    if (report.verdict !== 'ready') {
+      return { kind: report.verdict === 'blocked' ? 'blocked' : 'not_needed', report };
+    }
+    const busy = report.preflight.find((c) => c.id === 'lock' && c.status === 'fail');
+    if (busy) return refusal('ENVIRONMENT_BUSY', busy.message, busy.hint);
+    const created = this.runs.createRun({
+      environment: input.environment,
+      requestedBy: input.requestedBy,
+      plan: report.plan,
+      planHash: report.planHash,
+      ...(input.reason ? { reason: input.reason } : {}),
+      ...(input.channel ? { channel: input.channel } : {}),
+    });
+    this.runs.setReport(created.id, report);
+    const moved = applyRunEvent(this.runs, created.id, 'request_approval', { actor: input.requestedBy });
+    if (moved.kind === 'refusal') return moved;
+    return { kind: 'requested', run: moved.run, report };
+  }
+
+  /** The approval settings of a run's environment. */
+  policyOf(run: RunRecord): ApprovalsConfig {
+    return (
+      this.deps.config.environment(run.environment)?.approvals ?? {
+        required: 1,
+        approvers: [],
+        allowSelfApproval: false,
+        expiresAfterMinutes: 60,
+      }
+    );
+  }
+
+  /** The policy's groups (S…) that `userId` belongs to. */
+  async groupsOfUser(policy: ApprovalsConfig, userId: string): Promise<string[]> {
+    const groups = policy.approvers.filter((a) => a.startsWith('S'));
+    const out: string[] = [];
+    for (const g of groups) if ((await this.groupMembers(g)).includes(userId)) out.push(g);
+    return out;
+  }
+
+  /**
+   * One Approve/Reject click. Refusals that need no database (stranger, second click, decided,
+   * expired) come first; then the plan is re-read, and a changed plan voids the votes.
+   */
+  async vote(runId: string, voter: string, decision: VoteDecision): Promise<VoteCast | Refusal> {
+    const run = this.runs.getRun(runId);
+    if (!run) return refusal('RUN_NOT_FOUND', `There is no run ${runId}.`);
+    const policy = this.policyOf(run);
+    const voterGroups = await this.groupsOfUser(policy, voter);
+    const base = { policy, voter, voterGroups, decision };
+    const quick = evaluateVote({
+      ...base,
+      run,
+      now: this.deps.clock.now(),
+      currentPlanHash: run.planHash,
+      existingVotes: this.runs.listVotes(runId),
+    });
+    if (quick.kind === 'refusal')
+      return this.counted(castVote(this.runs, { ...base, runId, currentPlanHash: run.planHash }), runId);
+    const report = await preparePlan(this.deps, run.environment, { ownRunId: runId });
+    if (report.kind === 'refusal') return report;
+    if (report.planHash !== run.planHash) {
+      const voided = replanRun(this.runs, runId, report.plan, voter);
+      if (voided.kind === 'refusal') return voided;
+      this.runs.setReport(runId, report);
+      const reasons = voided.kind === 'voided' ? voided.reasons.map((r) => r.message) : [];
+      this.emit({
+        kind: 'detail',
+        runId,
+        detail: { title: 'Plan changed: approvals are void', text: reasons.join('\n') },
+      });
+      this.emit({ kind: 'run:changed', runId });
+      return refusal(
+        'PLAN_CHANGED',
+        `The plan changed since it was shown, so approvals given for it are void: ${reasons.join(' ')}`,
+        'Review the new plan on the message, then vote again.',
+      );
+    }
+    return this.counted(castVote(this.runs, { ...base, runId, currentPlanHash: report.planHash }), runId);
+  }
+
+  private counted(result: VoteCast | Refusal, runId: string): VoteCast | Refusal {
+    if (result.kind !== 'refusal' || result.code === 'APPROVAL_EXPIRED')
+      this.emit({ kind: 'run:changed', runId });
+    return result;
+  }
+
+  /** Runs the pipeline of an approved run in this process. */
+  async start(runId: string, actor: string): Promise<StartRunResult | Refusal> {
+    if (this.active.has(runId)) return refusal('RUN_ALREADY_STARTED', `Run ${runId} is already running.`);
+    const controller = new AbortController();
+    this.active.set(runId, controller);
+    try {
+      return await startRun(this.deps, runId, { actor, emit: this.emit, signal: controller.signal });
+    } finally {
+      this.active.delete(runId);
+      this.progress.delete(runId);
+    }
+  }
+
+  /** True while this process drives the run's pipeline. */
+  isActive(runId: string): boolean {
+    return this.active.has(runId);
+  }
+
+  /**
+   * Cancels a run: before it starts, by state; while it runs (up to and including apply), by its
+   * cancel switch. `beforeApplyOnly` (the slash command) refuses once apply has begun.
+   */
+  async cancel(
+    runId: string,
+    actor: string,
+    opts: { beforeApplyOnly?: boolean } = {},
+  ): Promise<{ kind: 'cancelled' | 'cancelling'; run: RunRecord } | Refusal> {
+    const run = this.runs.getRun(runId);
+    if (!run) return refusal('RUN_NOT_FOUND', `There is no run ${runId}.`);
+    const policy = this.policyOf(run);
+    if (
+      actor !== run.requestedBy &&
+      !(
+        policy.approvers.length > 0 &&
+        isAllowedApprover(policy.approvers, actor, await this.groupsOfUser(policy, actor))
+      )
+    ) {
+      return refusal(
+        'NOT_ALLOWED',
+        `Only the requester (<@${run.requestedBy}>) or an approver of ${run.environment} can cancel run ${run.id}.`,
+      );
+    }
+    if (run.state !== 'running') {
+      const moved = applyRunEvent(this.runs, runId, 'cancel', {
+        actor,
+        expectedState: run.state,
+        outcome: `cancelled by ${actor} before it started`,
+      });
+      if (moved.kind === 'refusal') return moved;
+      this.emit({ kind: 'run:changed', runId });
+      return { kind: 'cancelled', run: moved.run };
+    }
+    const view = this.view(runId);
+    if (!view?.actions.cancel)
+      return refusal(
+        'TOO_LATE_TO_CANCEL',
+        `Run ${run.id} has applied its migrations; cancelling now would leave nothing to stop.`,
+        'Wait for it to end, then use the ways back if needed.',
+      );
+    const running = view.steps.find((s) => s.state === 'running');
+    if (opts.beforeApplyOnly && running?.name === 'apply') {
+      return refusal(
+        'APPLY_STARTED',
+        `Run ${run.id} is applying migrations now.`,
+        'Use the Cancel button on the run message to cancel the running statement.',
+      );
+    }
+    this.active.get(runId)?.abort(new Error(`cancelled by ${actor}`));
+    this.emit({
+      kind: 'detail',
+      runId,
+      detail: {
+        title: 'Cancel requested',
+        text: `<@${actor}> asked to cancel during ${running?.name ?? 'the run'}.`,
+      },
+    });
+    return { kind: 'cancelling', run };
+  }
+
+  /**
+   * Who may cancel a run or take a way back: its requester, or an approver of its environment (anyone
+   * when the environment names no approvers). Undefined when allowed.
+   */
+  async checkMayAct(run: RunRecord, actor: string, what: string): Promise<Refusal | undefined> {
+    if (actor === run.requestedBy) return undefined;
+    const policy = this.policyOf(run);
+    if (isAllowedApprover(policy.approvers, actor, await this.groupsOfUser(policy, actor))) return undefined;
+    return refusal(
+      'NOT_ALLOWED',
+      `Only the requester (<@${run.requestedBy}>) or an approver of ${run.environment} can ${what} run ${run.id}.`,
+    );
+  }
+
+  async markRolledBack(runId: string, actor: string): Promise<MarkedRolledBack | Refusal> {
+    const run = this.runs.getRun(runId);
+    const denied = run ? await this.checkMayAct(run, actor, 'mark rolled back') : undefined;
+    return denied ?? markRolledBack(this.deps, runId, actor, this.emit);
+  }
+
+  async restore(runId: string, actor: string): Promise<Restored | Refusal> {
+    const run = this.runs.getRun(runId);
+    const denied = run ? await this.checkMayAct(run, actor, 'restore') : undefined;
+    return denied ?? restoreRun(this.deps, runId, actor, this.emit);
+  }
+
+  view(runId: string): RunView | undefined {
+    const run = this.runs.getRun(runId);
+    if (!run) return undefined;
+    const progress = this.progress.get(runId);
+    return buildRunView(this.deps, this.runs, run, {
+      active: this.active.has(runId),
+      ...(progress ? { progress } : {}),
+    });
+  }
+
+  /** Recent runs of an environment, newest first. */
+  history(environment: string, limit = 10): RunView[] {
+    return this.runs.listRecentRuns(environment, limit).map((r) => buildRunView(this.deps, this.runs, r));
+  }
+
+  /** Start-up: interrupted runs are marked, their locks released, the ledger re-read and reported. */
+  recover(): Promise<RecoveredRun[]> {
+    return recoverRuns(this.deps, this.emit);
+  }
+
+  /** Expires runs left waiting past their approval window. */
+  expireOverdue(): RunRecord[] {
+    const expired = expireOverdueRuns(this.runs, (env) => this.deps.config.environment(env)?.approvals);
+    for (const r of expired) this.emit({ kind: 'run:changed', runId: r.id });
+    return expired;
+  }
+}

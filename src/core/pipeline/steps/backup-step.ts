@@ -1,0 +1,72 @@
+/**
+ * Step 4: the backup. A snapshot (schema + exact row counts) is taken first, so a restore can be
+ * compared with the database as it was; then pg_dump, verification, checksum, copy-off, retention.
+ * The record, with the exact restore command, is stored on the run and posted in the thread.
+ */
+import { describeError } from '../../../base/errors.js';
+import { formatBytes } from '../../../migrations/review/impact-estimate.js';
+import { BackupCopyOffError, createBackup, snapshotDatabase } from '../../backup/index.js';
+import { backupDirOf } from '../preflight-checks.js';
+import type { StepContext, StepOutcome, StoredBackup } from '../run-context.js';
+import { RunCancelled, StepStopped } from '../run-context.js';
+import { countRows } from '../database-facts.js';
+
+export async function backupStep(ctx: StepContext): Promise<StepOutcome> {
+  const { env, run } = ctx;
+  ctx.scratch.countsBefore = await countRows(ctx.databaseUrl, env.criticalTables);
+  ctx.progress('Taking a schema and row-count snapshot');
+  const snapshot = await snapshotDatabase({
+    executor: ctx.executor,
+    databaseUrl: ctx.executorDatabaseUrl,
+    signal: ctx.signal,
+  });
+  let record;
+  try {
+    record = await createBackup({
+      executor: ctx.executor,
+      databaseUrl: ctx.executorDatabaseUrl,
+      environment: run.environment,
+      runId: run.id,
+      dir: backupDirOf(ctx.deps, env),
+      keep: env.backup.keep,
+      ...(env.backup.copyOff ? { copyOff: env.backup.copyOff } : {}),
+      copyOffRequired: env.backup.copyOffRequired,
+      signal: ctx.signal,
+      clock: ctx.deps.clock,
+      onProgress: (p) => ctx.progress(`${p.phase}: ${p.message.slice(0, 140)}`),
+    });
+  } catch (err) {
+    if (err instanceof BackupCopyOffError) {
+      store(ctx, { ...err.record, snapshot });
+      throw new StepStopped(err.code, err.message, false, {
+        cause: err,
+        ...(err.hint ? { hint: err.hint } : {}),
+      });
+    }
+    if (ctx.signal.aborted) throw new RunCancelled('The backup was cancelled');
+    throw new StepStopped('BACKUP_FAILED', describeError(err), false, { cause: err });
+  }
+  store(ctx, { ...record, snapshot });
+  for (const w of record.warnings) ctx.scratch.warnings.push(`backup: ${w}`);
+  const lines = [
+    `File: ${record.path} on ${record.host}`,
+    `Size: ${formatBytes(record.sizeBytes)}, sha256 ${record.sha256}`,
+    `Verified: pg_restore --list read ${record.tocEntries} entries`,
+    ...(record.copyOff ? [`Copy-off: ${record.copyOff.ok ? 'ok' : `FAILED: ${record.copyOff.output}`}`] : []),
+    ...(record.deleted.length ? [`Retention removed: ${record.deleted.join(', ')}`] : []),
+    '',
+    'To restore by hand on that host (libpq asks for the password):',
+    record.restoreCommand,
+  ];
+  ctx.detail('Backup', lines.join('\n'), true);
+  return {
+    state: 'succeeded',
+    summary: `${formatBytes(record.sizeBytes)}, verified (${record.tocEntries} entries), sha256 ${record.sha256.slice(0, 12)}…`,
+    detail: { path: record.path, sizeBytes: record.sizeBytes, sha256: record.sha256 },
+  };
+}
+
+function store(ctx: StepContext, backup: StoredBackup): void {
+  ctx.scratch.backup = backup;
+  ctx.runs.setBackup(ctx.run.id, backup);
+}

@@ -1,0 +1,144 @@
+/**
+ * The vocabulary of the deploy pipeline: its steps in order, the preflight checks, the plan report a
+ * person approves, and the typed events the pipeline emits while it works. Front ends (Slack, CLI)
+ * subscribe to the events; nothing here knows about Slack.
+ */
+import type { StatusReport } from '../../migrations/status.js';
+import type { ReviewReport } from '../../migrations/review/types.js';
+import type { Plan, RunRecord, RunState, StepRecord, StepState } from '../../store/run-types.js';
+
+/** The runbook, in order. Every run records every step (`not_run` after a failure). */
+export const PIPELINE_STEPS = [
+  'preflight',
+  'announce',
+  'maintenance_on',
+  'backup',
+  'apply',
+  'verify',
+  'post_deploy',
+  'health_check',
+  'maintenance_off',
+  'close',
+] as const;
+export type PipelineStep = (typeof PIPELINE_STEPS)[number];
+
+/** How a step reads in a message. */
+export const STEP_TITLES: Record<PipelineStep, string> = {
+  preflight: 'Preflight checks',
+  announce: 'Announce',
+  maintenance_on: 'Maintenance mode on',
+  backup: 'Backup',
+  apply: 'Apply migrations',
+  verify: 'Verify',
+  post_deploy: 'Post-deploy commands',
+  health_check: 'Health check',
+  maintenance_off: 'Maintenance mode off',
+  close: 'Close',
+};
+
+/** One preflight check and what it found. `fail` stops a run; `warn` is shown and does not. */
+export interface PreflightCheck {
+  readonly id: 'database' | 'pg_dump' | 'disk' | 'ledger' | 'transactions' | 'lock' | 'review';
+  readonly status: 'ok' | 'warn' | 'fail';
+  readonly message: string;
+  readonly hint?: string;
+}
+
+/** A pending migration as the plan shows it. */
+export interface PlanMigration {
+  readonly name: string;
+  readonly checksum: string;
+}
+
+/**
+ * What `/migrate plan` and `/migrate deploy` show: the exact plan with its hash, the SQL review and
+ * impact estimate, the backup size estimate and the preflight results so far.
+ */
+export interface PlanReport {
+  readonly kind: 'plan';
+  readonly environment: string;
+  /** host:port/database, no password. */
+  readonly target: string;
+  readonly plan: Plan;
+  readonly planHash: string;
+  readonly status: StatusReport;
+  /** Undefined when there is nothing to review. */
+  readonly review?: ReviewReport;
+  /** pg_database_size of the target, when it could be read. */
+  readonly databaseBytes: number | null;
+  readonly preflight: readonly PreflightCheck[];
+  /**
+   * ready: buttons may be offered; nothing_pending: the database is up to date; blocked: a failed
+   * migration or another preflight failure stops it (see `preflight` and `status.blocking`).
+   */
+  readonly verdict: 'ready' | 'nothing_pending' | 'blocked';
+}
+
+/** A line of detail for a run's thread (command output, SQL logs, the restore command…). */
+export interface ThreadDetail {
+  readonly title: string;
+  readonly text: string;
+  /** Show `text` as a code block. */
+  readonly code?: boolean;
+}
+
+/** Everything the pipeline and the ways back report while they work, in order. */
+export type PipelineEvent =
+  | { readonly kind: 'run:changed'; readonly runId: string }
+  | { readonly kind: 'step:started'; readonly runId: string; readonly step: PipelineStep }
+  | {
+      readonly kind: 'step:finished';
+      readonly runId: string;
+      readonly step: PipelineStep;
+      readonly state: StepState;
+      readonly durationMs: number;
+      readonly summary: string;
+    }
+  /** Live progress inside a step (e.g. "migration 2 of 5: 2024…_orders"); replaces the previous one. */
+  | { readonly kind: 'progress'; readonly runId: string; readonly step: PipelineStep; readonly text: string }
+  | { readonly kind: 'detail'; readonly runId: string; readonly detail: ThreadDetail }
+  /** Something the whole team should hear (announce, close, failure, restore). */
+  | { readonly kind: 'team'; readonly runId: string; readonly text: string }
+  | {
+      readonly kind: 'run:finished';
+      readonly runId: string;
+      readonly state: RunState;
+      readonly outcome: string;
+    };
+
+/** Receives pipeline events. Must not throw; slow work belongs in the receiver's own queue. */
+export type PipelineObserver = (event: PipelineEvent) => void;
+
+/** A run plus what a message about it needs. */
+export interface RunView {
+  readonly run: RunRecord;
+  readonly steps: readonly StepRecord[];
+  readonly approvals: {
+    readonly required: number;
+    readonly approvedBy: readonly string[];
+    readonly rejectedBy: readonly string[];
+    /** Policy approvers (U… and S…); empty means anyone but (usually) the requester. */
+    readonly approvers: readonly string[];
+    readonly allowSelfApproval: boolean;
+    readonly expiresAt?: number;
+  };
+  /** The latest progress line of the running step, if any. */
+  readonly progress?: string;
+  /** The plan report the run was requested with (stored as JSON: dates are strings). */
+  readonly report?: PlanReport;
+  /** What a person can do now. */
+  readonly actions: RunActions;
+}
+
+/** Which buttons a run's message offers. */
+export interface RunActions {
+  readonly vote: boolean;
+  readonly cancel: boolean;
+  /** "Mark rolled back" makes sense (a migration failed, or the run was interrupted). */
+  readonly markRolledBack: boolean;
+  /** The migration the apply step left failed, when known. */
+  readonly failedMigration?: string;
+  /** A verified backup exists to restore. */
+  readonly restore: boolean;
+  readonly retry: boolean;
+}

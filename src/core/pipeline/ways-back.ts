@@ -1,0 +1,201 @@
+/**
+ * The ways back from a failed, cancelled or interrupted run: mark its failed migration rolled back
+ * (Prisma's `migrate resolve --rolled-back`), or restore the verified backup the run made and
+ * compare the database with the snapshot taken just before the dump.
+ */
+import { describeError, refusal, type Refusal } from '../../base/errors.js';
+import { getStatus } from '../../migrations/get-status.js';
+import { RunStore } from '../../store/run-store.js';
+import type { RunRecord } from '../../store/run-types.js';
+import { restoreBackup, type SnapshotComparison } from '../backup/index.js';
+import { openDatabaseTarget } from '../database-target.js';
+import type { CoreDeps } from '../deps.js';
+import { resolveEnvironment } from '../engine-service.js';
+import { applyRunEvent } from '../runs/apply-run-event.js';
+import { storedBackupOf } from './run-view.js';
+import type { PipelineObserver } from './types.js';
+
+const WAYS_BACK_STATES = ['failed', 'interrupted', 'cancelled'];
+
+function checkState(run: RunRecord | undefined, runId: string, what: string): Refusal | undefined {
+  if (!run) return refusal('RUN_NOT_FOUND', `There is no run ${runId}.`);
+  if (!WAYS_BACK_STATES.includes(run.state)) {
+    return refusal(
+      'RUN_NOT_FAILED',
+      `Run ${run.id} is ${run.state}: ${what} is only for a failed, cancelled or interrupted run.`,
+    );
+  }
+  return undefined;
+}
+
+/** What `markRolledBack` did. */
+export interface MarkedRolledBack {
+  readonly kind: 'rolled_back';
+  readonly run: RunRecord;
+  readonly migrations: readonly string[];
+}
+
+/**
+ * Resolves every migration of the run's plan that the ledger shows failed as rolled back, then moves
+ * the run to `rolled_back`. Refused when the ledger shows none failed.
+ */
+export async function markRolledBack(
+  deps: CoreDeps,
+  runId: string,
+  actor: string,
+  emit: PipelineObserver,
+): Promise<MarkedRolledBack | Refusal> {
+  const runs = new RunStore(deps.store, deps.clock);
+  const run = runs.getRun(runId);
+  const bad = checkState(run, runId, 'Mark rolled back');
+  if (bad || !run) return bad ?? refusal('RUN_NOT_FOUND', `There is no run ${runId}.`);
+  const env = deps.config.environment(run.environment);
+  const target = await openDatabaseTarget(deps, run.environment);
+  let failed: string[];
+  try {
+    const status = await getStatus({
+      databaseUrl: target.url,
+      migrationsDir: env?.migrations ?? '',
+      clock: deps.clock,
+    });
+    const planned = new Set(run.plan.migrations.map((m) => m.name));
+    failed = status.migrations.filter((m) => m.state === 'failed' && planned.has(m.name)).map((m) => m.name);
+  } finally {
+    await target.close().catch(() => undefined);
+  }
+  if (failed.length === 0) {
+    return refusal(
+      'NOTHING_FAILED',
+      `The ledger of ${run.environment} shows no failed migration from run ${run.id}; there is nothing to mark rolled back.`,
+      'If the database is not as it should be, use Restore backup.',
+    );
+  }
+  for (const name of failed) {
+    const r = await resolveEnvironment(deps, run.environment, 'rolled-back', name);
+    if ('kind' in r) return r;
+    if (r.outcome === 'refused') return r.refusal ?? refusal('RESOLVE_REFUSED', r.message);
+    emit({
+      kind: 'detail',
+      runId,
+      detail: {
+        title: 'Marked rolled back',
+        text: `${name} marked rolled back by <@${actor}> (migrate resolve --rolled-back).`,
+      },
+    });
+  }
+  const moved = applyRunEvent(runs, runId, 'mark_rolled_back', {
+    actor,
+    expectedState: run.state,
+    detail: { migrations: failed },
+    outcome: `marked rolled back by ${actor}: ${failed.join(', ')}`,
+  });
+  if (moved.kind === 'refusal') return moved;
+  emit({
+    kind: 'team',
+    runId,
+    text: `:leftwards_arrow_with_hook: *${run.environment}* run ${run.id}: ${failed.join(', ')} marked rolled back by <@${actor}>. A new deploy will apply it again once fixed.`,
+  });
+  emit({ kind: 'run:changed', runId });
+  return { kind: 'rolled_back', run: moved.run, migrations: failed };
+}
+
+/** What `restoreRun` did. */
+export interface Restored {
+  readonly kind: 'restored';
+  readonly run: RunRecord;
+  readonly comparison?: SnapshotComparison;
+  readonly durationMs: number;
+}
+
+/**
+ * Restores the run's verified backup (`pg_restore --clean --if-exists --single-transaction`) after
+ * checking its sha256, compares schema and row counts with the snapshot taken before the dump, and
+ * moves the run to `restored`. Holds the environment lock while it works.
+ */
+export async function restoreRun(
+  deps: CoreDeps,
+  runId: string,
+  actor: string,
+  emit: PipelineObserver,
+): Promise<Restored | Refusal> {
+  const runs = new RunStore(deps.store, deps.clock);
+  const run = runs.getRun(runId);
+  const bad = checkState(run, runId, 'Restore backup');
+  if (bad || !run) return bad ?? refusal('RUN_NOT_FOUND', `There is no run ${runId}.`);
+  const backup = storedBackupOf(run);
+  if (!backup) return refusal('NO_BACKUP', `Run ${run.id} made no verified backup to restore.`);
+  const locked = runs.acquireEnvironmentLock(run.environment, run.id);
+  if (locked.kind === 'refusal') return locked;
+  const progress = (text: string): void =>
+    emit({ kind: 'progress', runId, step: 'backup', text: `Restore: ${text}` });
+  try {
+    emit({
+      kind: 'team',
+      runId,
+      text: `:rewind: <@${actor}> is restoring *${run.environment}* from the backup of run ${run.id} (${backup.fileName}).`,
+    });
+    const result = await restoreBackup({
+      executor: deps.executors(run.environment),
+      databaseUrl: deps.config.secrets.databaseUrl(run.environment),
+      path: backup.path,
+      expectedSha256: backup.sha256,
+      ...(backup.snapshot ? { expected: backup.snapshot } : {}),
+      clock: deps.clock,
+      onProgress: (p) => progress(p.message.slice(0, 140)),
+    });
+    const c = result.comparison;
+    const same = !c || c.identical;
+    const lines = [
+      `Restored ${backup.path} (sha256 ${result.checksumVerified ? 'verified' : 'not checked'}) in ${result.durationMs} ms.`,
+      c
+        ? c.identical
+          ? 'Schema and the row count of every table match the snapshot taken before the backup.'
+          : `Differences from the snapshot: ${describeComparison(c)}`
+        : 'No snapshot was recorded to compare with.',
+    ];
+    emit({ kind: 'detail', runId, detail: { title: 'Restore', text: lines.join('\n'), code: true } });
+    const moved = applyRunEvent(runs, runId, 'restore', {
+      actor,
+      expectedState: run.state,
+      detail: { path: backup.path, identical: c?.identical ?? null },
+      outcome: `restored from ${backup.fileName} by ${actor}${same ? '' : ' (differences found)'}`,
+    });
+    if (moved.kind === 'refusal') return moved;
+    emit({
+      kind: 'team',
+      runId,
+      text: same
+        ? `:white_check_mark: *${run.environment}* restored from the backup of run ${run.id}; schema and row counts match the snapshot.`
+        : `:warning: *${run.environment}* restored from the backup of run ${run.id}, but it differs from the snapshot: ${describeComparison(c)}`,
+    });
+    emit({ kind: 'run:changed', runId });
+    return {
+      kind: 'restored',
+      run: moved.run,
+      durationMs: result.durationMs,
+      ...(c ? { comparison: c } : {}),
+    };
+  } catch (err) {
+    emit({
+      kind: 'team',
+      runId,
+      text: `:x: Restoring *${run.environment}* (run ${run.id}) failed: ${describeError(err)}`,
+    });
+    throw err;
+  } finally {
+    runs.releaseEnvironmentLock(run.environment, run.id);
+  }
+}
+
+function describeComparison(c: SnapshotComparison | undefined): string {
+  if (!c) return 'nothing to compare';
+  const parts = [];
+  if (c.schemaChanges.removed.length || c.schemaChanges.added.length) {
+    parts.push(
+      `${c.schemaChanges.removed.length} schema line(s) missing, ${c.schemaChanges.added.length} extra`,
+    );
+  }
+  for (const r of c.rowCountChanges.slice(0, 10))
+    parts.push(`${r.table}: ${r.before ?? 'missing'} → ${r.after ?? 'missing'}`);
+  return parts.join('; ');
+}

@@ -1,0 +1,122 @@
+/**
+ * The buttons of a run message. Every click is acknowledged at once; the work continues after the
+ * ack. A click that changes nothing (a stranger, a second vote, a decided or expired run) gets an
+ * ephemeral explanation only the clicker sees.
+ */
+import type {
+  AllMiddlewareArgs,
+  App,
+  BlockButtonAction,
+  RespondFn,
+  SlackActionMiddlewareArgs,
+} from '@slack/bolt';
+import { z } from 'zod';
+import { describeError, type Refusal } from '../../../base/errors.js';
+import type { VoteDecision } from '../../../store/run-types.js';
+import { ACTIONS } from '../../renderers/action-ids.js';
+import { esc } from '../../renderers/blocks.js';
+import { restoreModal } from '../../renderers/restore-modal.js';
+import { deployCommand } from '../commands/deploy-command.js';
+import type { ListenerContext } from '../context.js';
+
+type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
+
+const runIdValue = z.string().regex(/^[0-9a-f]{8}$/);
+
+async function tell(respond: RespondFn, text: string): Promise<void> {
+  await respond({ response_type: 'ephemeral', replace_original: false, text }).catch(() => undefined);
+}
+
+function refusalText(r: Refusal): string {
+  return `:no_entry_sign: ${esc(r.message)}${r.hint ? `\n_${esc(r.hint)}_` : ''}`;
+}
+
+/** Registers one button: validates the run id, acks, then runs `work` after the ack. */
+function onButton(
+  app: App,
+  ctx: ListenerContext,
+  actionId: string,
+  work: (runId: string, user: string, args: ButtonArgs) => Promise<void>,
+): void {
+  app.action<BlockButtonAction>(actionId, async (args) => {
+    await args.ack();
+    const parsed = runIdValue.safeParse(args.action.value);
+    if (!parsed.success) {
+      await tell(args.respond, ':warning: This button does not name a run; it cannot be used.');
+      return;
+    }
+    const user = args.body.user.id;
+    const log = ctx.deps.logger.child({ action: actionId, runId: parsed.data, user });
+    ctx.inflight.track(work(parsed.data, user, args), (err) => {
+      log.error({ err: describeError(err) }, 'button failed');
+      void tell(args.respond, `:warning: That failed: ${describeError(err)}`);
+    });
+  });
+}
+
+async function vote(
+  ctx: ListenerContext,
+  runId: string,
+  user: string,
+  decision: VoteDecision,
+  respond: RespondFn,
+): Promise<void> {
+  const result = await ctx.runs.vote(runId, user, decision);
+  if (result.kind === 'refusal') return tell(respond, refusalText(result));
+  const t = result.tally;
+  if (result.outcome === 'pending') {
+    return tell(
+      respond,
+      `:ballot_box_with_check: Your approval of run ${runId} is recorded (${t.approvedBy.length} of ${t.required}).`,
+    );
+  }
+  if (result.outcome === 'rejected') return tell(respond, `:no_entry: You rejected run ${runId}.`);
+  await tell(
+    respond,
+    `:rocket: Run ${runId} is approved (${t.approvedBy.length} of ${t.required}); starting now.`,
+  );
+  const started = await ctx.runs.start(runId, user);
+  if (started.kind === 'refusal')
+    ctx.messenger.thread(runId, `:no_entry_sign: The run did not start: ${started.message}`);
+  else if (started.kind === 'voided')
+    await tell(
+      respond,
+      ':warning: The plan changed just before the start; approvals are void. See the run message.',
+    );
+  await ctx.messenger.flush(runId);
+}
+
+export function registerRunActions(app: App, ctx: ListenerContext): void {
+  onButton(app, ctx, ACTIONS.approve, (id, user, a) => vote(ctx, id, user, 'approve', a.respond));
+  onButton(app, ctx, ACTIONS.reject, (id, user, a) => vote(ctx, id, user, 'reject', a.respond));
+  onButton(app, ctx, ACTIONS.cancel, async (id, user, a) => {
+    const r = await ctx.runs.cancel(id, user);
+    if (r.kind === 'refusal') return tell(a.respond, refusalText(r));
+    await tell(
+      a.respond,
+      r.kind === 'cancelled' ? `:stop_sign: Run ${id} is cancelled.` : `:stop_sign: Cancelling run ${id}…`,
+    );
+  });
+  onButton(app, ctx, ACTIONS.markRolledBack, async (id, user, a) => {
+    const r = await ctx.runs.markRolledBack(id, user);
+    if (r.kind === 'refusal') return tell(a.respond, refusalText(r));
+    await ctx.messenger.flush(id);
+  });
+  onButton(app, ctx, ACTIONS.restore, async (id, user, a) => {
+    const run = ctx.runs.runs.getRun(id);
+    if (!run) return tell(a.respond, `:no_entry_sign: There is no run ${id}.`);
+    const denied = await ctx.runs.checkMayAct(run, user, 'restore');
+    if (denied) return tell(a.respond, refusalText(denied));
+    await a.client.views.open({ trigger_id: a.body.trigger_id, view: restoreModal(run) });
+  });
+  onButton(app, ctx, ACTIONS.retry, async (id, user, a) => {
+    const run = ctx.runs.runs.getRun(id);
+    if (!run?.channel)
+      return tell(a.respond, `:no_entry_sign: There is no run ${id} with a message to retry from.`);
+    await deployCommand(
+      ctx,
+      { environment: run.environment, reason: `retry of run ${id}`, user, channel: run.channel },
+      a.respond,
+    );
+  });
+}

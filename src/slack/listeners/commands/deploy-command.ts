@@ -1,0 +1,93 @@
+/**
+ * `/migrate deploy <env> [reason…]`: plan; nothing to do or blocked → a clear answer; otherwise a run
+ * waiting for approval, its live message in the channel with Approve / Reject / Cancel, and the
+ * approvers told (a mention in the thread and a direct message each).
+ */
+import type { RespondFn } from '@slack/bolt';
+import { describeError } from '../../../base/errors.js';
+import { applyRunEvent } from '../../../core/runs/apply-run-event.js';
+import { describeApprovers, resolveApprovers } from '../../../core/runs/approval-policy.js';
+import type { RunRecord } from '../../../store/run-types.js';
+import { renderPlanMessage } from '../../renderers/plan-message.js';
+import { renderRefusal } from '../../renderers/refusal-message.js';
+import type { ListenerContext } from '../context.js';
+
+/** Direct messages sent per request at most (large groups are told through the mention). */
+const MAX_DMS = 20;
+
+export interface DeployInput {
+  readonly environment: string;
+  readonly reason: string;
+  readonly user: string;
+  readonly channel: string;
+}
+
+export async function deployCommand(
+  ctx: ListenerContext,
+  input: DeployInput,
+  respond: RespondFn,
+): Promise<string> {
+  const result = await ctx.runs.requestDeploy({
+    environment: input.environment,
+    requestedBy: input.user,
+    channel: input.channel,
+    ...(input.reason ? { reason: input.reason } : {}),
+  });
+  if (result.kind === 'refusal') {
+    await respond({ response_type: 'ephemeral', ...renderRefusal(result) });
+    return result.code;
+  }
+  if (result.kind !== 'requested') {
+    await respond({
+      response_type: 'in_channel',
+      ...renderPlanMessage(result.report, `Deploy to ${input.environment}`),
+    });
+    return result.kind;
+  }
+  const run = result.run;
+  try {
+    await ctx.messenger.postRunMessage(run.id, input.channel, (ts) =>
+      ctx.runs.runs.setMessage(run.id, input.channel, ts),
+    );
+  } catch (err) {
+    applyRunEvent(ctx.runs.runs, run.id, 'cancel', {
+      actor: 'system',
+      outcome: `cancelled: the run message could not be posted (${describeError(err)})`,
+    });
+    await respond({
+      response_type: 'ephemeral',
+      text: `:warning: Could not post the run message in this channel (${describeError(err)}). Invite the bot to the channel (\`/invite @Drawbridge\`) and try again. Run ${run.id} was cancelled.`,
+    });
+    return 'post_failed';
+  }
+  await notifyApprovers(ctx, run).catch((err: unknown) => {
+    ctx.messenger.thread(run.id, `:warning: Could not notify the approvers: ${describeError(err)}`);
+  });
+  return 'requested';
+}
+
+async function notifyApprovers(ctx: ListenerContext, run: RunRecord): Promise<void> {
+  const policy = ctx.runs.policyOf(run);
+  const client = ctx.messenger.client;
+  const who = policy.approvers.map((a) => (a.startsWith('S') ? `<!subteam^${a}>` : `<@${a}>`));
+  const self = policy.allowSelfApproval ? '' : ' (not the requester)';
+  const count = `${policy.required} approval(s) needed${self}, within ${policy.expiresAfterMinutes} minutes`;
+  ctx.messenger.thread(
+    run.id,
+    who.length
+      ? `:bell: Approval requested from ${who.join(' ')}: ${count}.`
+      : `:bell: Approval requested from ${describeApprovers([])}: ${count}.`,
+  );
+  if (policy.approvers.length === 0) return;
+  const resolved = await resolveApprovers(policy.approvers, async (g) => {
+    const res = await client.usergroups.users.list({ usergroup: g });
+    return res.users ?? [];
+  });
+  const targets = resolved.everyone.filter((u) => u !== run.requestedBy).slice(0, MAX_DMS);
+  for (const user of targets) {
+    await client.chat.postMessage({
+      channel: user,
+      text: `<@${run.requestedBy}> asks for your approval: deploy ${run.plan.migrations.length} migration(s) to *${run.environment}* (run ${run.id}) in <#${run.channel ?? ''}>.`,
+    });
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * The one live message of a run: what it will do (plan, review, preflight), who approved, each step
+ * with its state and timing, the progress line, and the buttons that make sense now. Pure data →
+ * Block Kit; re-rendered and sent with chat.update whenever the run changes.
+ */
+import { STEP_TITLES, type PipelineStep, type RunView } from '../../core/pipeline/types.js';
+import { describeApprovers } from '../../core/runs/approval-policy.js';
+import { shortHash } from '../../core/runs/plan.js';
+import type { RunState, StepState } from '../../store/run-types.js';
+import { ACTIONS } from './action-ids.js';
+import {
+  context,
+  divider,
+  esc,
+  finishMessage,
+  header,
+  section,
+  sectionsFromLines,
+  type Block,
+  type SlackMessage,
+} from './blocks.js';
+import { preflightLines } from './plan-message.js';
+import { reviewFindingsBlocks } from './review-findings.js';
+
+const STATE_ICON: Record<RunState, string> = {
+  planned: ':memo:',
+  awaiting_approval: ':raised_hand:',
+  approved: ':white_check_mark:',
+  running: ':gear:',
+  succeeded: ':white_check_mark:',
+  monitoring: ':eyes:',
+  done: ':white_check_mark:',
+  rejected: ':no_entry:',
+  expired: ':hourglass:',
+  cancelled: ':stop_sign:',
+  failed: ':x:',
+  interrupted: ':warning:',
+  rolled_back: ':leftwards_arrow_with_hook:',
+  restored: ':rewind:',
+};
+
+const STEP_ICON: Record<StepState, string> = {
+  running: ':arrows_counterclockwise:',
+  succeeded: ':white_check_mark:',
+  refused: ':no_entry_sign:',
+  failed: ':x:',
+  skipped: ':white_circle:',
+  not_run: ':heavy_minus_sign:',
+};
+
+function when(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+}
+
+function seconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+}
+
+function stateLine(v: RunView): string {
+  const r = v.run;
+  const label = r.state.replace('_', ' ');
+  const outcome = r.outcome ? ` — ${esc(r.outcome)}` : '';
+  return `${STATE_ICON[r.state]} *${label}*${outcome}`;
+}
+
+function approvalLine(v: RunView): string {
+  const a = v.approvals;
+  const who = a.approvedBy.length ? a.approvedBy.map((u) => `<@${u}>`).join(', ') : 'nobody yet';
+  const rejected = a.rejectedBy.length
+    ? ` · rejected by ${a.rejectedBy.map((u) => `<@${u}>`).join(', ')}`
+    : '';
+  const self = a.allowSelfApproval ? '' : ', not the requester';
+  const expiry = a.expiresAt && v.run.state === 'awaiting_approval' ? ` · expires ${when(a.expiresAt)}` : '';
+  return `*Approvals* ${a.approvedBy.length}/${a.required}: ${who}${rejected} · approvers: ${esc(describeApprovers(a.approvers))}${self}${expiry}`;
+}
+
+function migrationLines(v: RunView): string[] {
+  const ms = v.run.plan.migrations;
+  const lines = ms
+    .slice(0, 25)
+    .map((m, i) => `${i + 1}. \`${esc(m.name)}\` · sha256 \`${shortHash(m.checksum)}\``);
+  if (ms.length > 25) lines.push(`_…and ${ms.length - 25} more_`);
+  return [
+    `*Plan* \`${shortHash(v.run.planHash)}\` · ${ms.length} migration(s) to ${esc(v.run.plan.target.identity)}`,
+    ...lines,
+  ];
+}
+
+function stepLine(v: RunView, name: string): string {
+  const s = v.steps.find((x) => x.name === name);
+  const title = STEP_TITLES[name as PipelineStep] ?? name;
+  if (!s) return `:white_small_square: ${title}`;
+  const took = s.startedAt && s.finishedAt ? ` (${seconds(s.finishedAt - s.startedAt)})` : '';
+  const summary = (s.detail as { summary?: string } | null)?.summary;
+  const text = s.error ?? summary ?? (s.state === 'not_run' ? 'not run' : '');
+  const progress = s.state === 'running' && v.progress ? ` — _${esc(v.progress)}_` : '';
+  return `${STEP_ICON[s.state]} *${title}*${took}${text ? `: ${esc(text)}` : ''}${progress}`;
+}
+
+function button(
+  text: string,
+  actionId: string,
+  runId: string,
+  style?: 'primary' | 'danger',
+  confirm?: Record<string, unknown>,
+): Record<string, unknown> {
+  return {
+    type: 'button',
+    text: { type: 'plain_text', text, emoji: true },
+    action_id: actionId,
+    value: runId,
+    ...(style ? { style } : {}),
+    ...(confirm ? { confirm } : {}),
+  };
+}
+
+function confirmDialog(title: string, text: string, confirm: string): Record<string, unknown> {
+  return {
+    title: { type: 'plain_text', text: title },
+    text: { type: 'mrkdwn', text },
+    confirm: { type: 'plain_text', text: confirm },
+    deny: { type: 'plain_text', text: 'Back' },
+  };
+}
+
+function actionBlock(v: RunView): Block | undefined {
+  const a = v.actions;
+  const id = v.run.id;
+  const els: Record<string, unknown>[] = [];
+  if (a.vote)
+    els.push(
+      button('Approve', ACTIONS.approve, id, 'primary'),
+      button('Reject', ACTIONS.reject, id, 'danger'),
+    );
+  if (a.cancel) {
+    const running = v.run.state === 'running';
+    els.push(
+      button(
+        running ? 'Cancel run' : 'Cancel',
+        ACTIONS.cancel,
+        id,
+        undefined,
+        running
+          ? confirmDialog(
+              'Cancel the run?',
+              'A statement that is running is cancelled (pg_cancel_backend) and its transaction rolled back.',
+              'Cancel run',
+            )
+          : undefined,
+      ),
+    );
+  }
+  if (a.markRolledBack) {
+    els.push(
+      button(
+        'Mark rolled back',
+        ACTIONS.markRolledBack,
+        id,
+        undefined,
+        confirmDialog(
+          'Mark rolled back?',
+          `Records ${a.failedMigration ? `\`${esc(a.failedMigration)}\`` : 'the failed migration'} as rolled back (prisma migrate resolve --rolled-back). Only do this if it left no changes behind: a transactional migration that failed did not.`,
+          'Mark rolled back',
+        ),
+      ),
+    );
+  }
+  if (a.restore) els.push(button('Restore backup', ACTIONS.restore, id, 'danger'));
+  if (a.retry) els.push(button('Retry', ACTIONS.retry, id));
+  return els.length ? { type: 'actions', block_id: `run:${id}`, elements: els } : undefined;
+}
+
+/** The live message of a run. */
+export function renderRunMessage(v: RunView): SlackMessage {
+  const r = v.run;
+  const blocks: Block[] = [
+    header(`Deploy to ${r.environment} · run ${r.id}`),
+    section(stateLine(v)),
+    context(
+      `Requested by <@${r.requestedBy}> · ${when(r.createdAt)}${r.reason ? ` · reason: ${esc(r.reason)}` : ''}`,
+    ),
+    ...sectionsFromLines(migrationLines(v)),
+    section(approvalLine(v)),
+  ];
+  const showPlanDetails =
+    ['planned', 'awaiting_approval', 'approved', 'rejected', 'expired'].includes(r.state) ||
+    (r.state === 'cancelled' && v.steps.length === 0);
+  if (showPlanDetails && v.report) {
+    if (v.report.review) blocks.push(divider(), ...reviewFindingsBlocks(v.report.review, 8));
+    blocks.push(divider(), ...sectionsFromLines(preflightLines(v.report)));
+  }
+  if (v.steps.length > 0) {
+    const names = [...new Set([...v.steps.map((s) => s.name)])];
+    blocks.push(divider(), ...sectionsFromLines(names.map((n) => stepLine(v, n))));
+  }
+  const backup = r.backup as { fileName?: string; sha256?: string } | null;
+  if (backup?.fileName)
+    blocks.push(
+      context(
+        `Backup: \`${esc(backup.fileName)}\`${backup.sha256 ? ` · sha256 ${backup.sha256.slice(0, 12)}…` : ''} · restore command in the thread`,
+      ),
+    );
+  const actions = actionBlock(v);
+  if (actions) blocks.push(actions);
+  const text = `Deploy to ${r.environment} (run ${r.id}): ${r.state.replace('_', ' ')}${r.outcome ? ` — ${r.outcome}` : ''}`;
+  return finishMessage(text, blocks);
+}
