@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { benchAck } from './ack.js';
+import { benchDeploy } from './deploy.js';
 import { benchEngine } from './engine.js';
 import { benchReview } from './review.js';
 
@@ -16,6 +17,7 @@ const suites: [string, () => Promise<string>][] = [
   ['engine', () => benchEngine(opts)],
   ['review', () => benchReview(opts)],
   ['ack', () => benchAck()],
+  ['deploy', () => benchDeploy()],
 ];
 
 for (const [name, run] of suites) {
