@@ -253,6 +253,13 @@ describe('deploy with approvals', () => {
     expect(hist).toContain(`requested by <@${BOB}>`);
     expect(hist).toContain('.dump');
 
+    // No secret leaves: not in any Slack call, not in the logs.
+    const password = decodeURIComponent(new URL(db.url).password);
+    const outbound = JSON.stringify(bot.emu.calls.map((c) => c.args));
+    expect(outbound).not.toContain(password);
+    expect(outbound).not.toContain(sp.apiKey);
+    expect(bot.logs.join('\n')).not.toContain(password);
+
     // Every decision is audited.
     const audit = bot.deps.store.auditLog({ runId }).map((a) => a.action);
     expect(audit).toEqual(expect.arrayContaining(['run:planned', 'vote:approve', 'step:started']));

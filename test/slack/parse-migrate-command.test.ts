@@ -6,6 +6,15 @@ describe('parseMigrateCommand', () => {
     ['help', { kind: 'help' }],
     ['  status   staging ', { kind: 'status', environment: 'staging' }],
     ['STATUS prod-eu_1', { kind: 'status', environment: 'prod-eu_1' }],
+    ['plan staging', { kind: 'plan', environment: 'staging' }],
+    ['history production', { kind: 'history', environment: 'production' }],
+    ['deploy production', { kind: 'deploy', environment: 'production', reason: '' }],
+    [
+      'deploy production add  orders index <!channel>',
+      { kind: 'deploy', environment: 'production', reason: 'add orders index <!channel>' },
+    ],
+    ['cancel 1A2B3C4D', { kind: 'cancel', runId: '1a2b3c4d' }],
+    ['rollback 0badc0de', { kind: 'rollback', runId: '0badc0de' }],
   ])('parses %j', (text, command) => {
     expect(parseMigrateCommand(text)).toEqual({ ok: true, command });
   });
@@ -21,6 +30,13 @@ describe('parseMigrateCommand', () => {
     ['status \u001b[31mred', /control characters/],
     ['x'.repeat(10_000), /longer than 500/],
     ['launch rockets', /Unknown command `launch`/],
+    ['deploy', /needs an environment/],
+    ['deploy Prod', /not an environment name/],
+    [`deploy staging ${'x'.repeat(301)}`, /reason is longer than 300/],
+    ['plan', /exactly one environment/],
+    ['cancel', /exactly one run id/],
+    ['cancel 123', /not a run id/],
+    ['rollback ../../etc', /not a run id/],
     ['help me', /\/migrate status/],
   ])('answers %j with a usage reply', (text, problem) => {
     const res = parseMigrateCommand(text);

@@ -1,13 +1,15 @@
 /**
- * A way back: `pg_restore --clean --if-exists --single-transaction --no-owner` of a verified backup
- * through the executor (password in the environment only). All or nothing: on failure the
- * transaction rolls back and the database is as it was before the restore. Afterwards, when given
- * the snapshot taken with the backup, it compares schema and row counts.
+ * A way back: the script of `pg_restore --clean --if-exists --no-owner` of a verified backup, run by
+ * `psql --single-transaction` after a prelude that drops what the backup does not contain (tables,
+ * types, functions created since), through the executor (password in the environment only). All or
+ * nothing: on failure the transaction rolls back and the database is as it was before the restore.
+ * Afterwards, when given the snapshot taken with the backup, it compares schema and row counts.
  */
 import { systemClock, type Clock } from '../../base/clock.js';
 import { DrawbridgeError } from '../../base/errors.js';
 import type { Executor } from '../../exec/executor.js';
-import { pgConnection } from './pg-connection.js';
+import { pgConnection, type PgConnection } from './pg-connection.js';
+import { parseToc, restorePreludeSql } from './restore-prelude.js';
 import type { ProgressListener } from './progress.js';
 import { runChecked } from './run-checked.js';
 import {
@@ -67,23 +69,7 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
     }
   }
   progress({ phase: 'restore', message: `pg_restore of ${opts.path} into ${conn.display}` });
-  await runChecked(
-    executor,
-    {
-      command: opts.pgRestoreCommand ?? 'pg_restore',
-      args: [
-        ...['--clean', '--if-exists', '--single-transaction', '--no-owner', '--no-password', '--verbose'],
-        ...conn.args,
-        ...['--dbname', conn.database, opts.path],
-      ],
-      env: conn.env,
-      signal,
-      timeoutMs: opts.timeoutMs,
-    },
-    'pg_restore (rolled back: the database is unchanged)',
-    CODES,
-    (l) => progress({ phase: 'restore', message: l.line }),
-  );
+  await restoreInOneTransaction(opts, conn);
   const result: RestoreResult = { durationMs: 0, checksumVerified: Boolean(opts.expectedSha256) };
   if (opts.expected) {
     progress({
@@ -95,4 +81,60 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
   }
   result.durationMs = clock.now() - started;
   return result;
+}
+
+/**
+ * `pg_restore --list` (what the backup contains), `pg_restore -f` (the restore as SQL, next to the
+ * backup, mode 0600), then `psql -1` of the prelude (from stdin) and that script; the script is
+ * removed afterwards whatever happened.
+ */
+async function restoreInOneTransaction(opts: RestoreOptions, conn: PgConnection): Promise<void> {
+  const { executor, signal } = opts;
+  const pgRestore = opts.pgRestoreCommand ?? 'pg_restore';
+  const progress = opts.onProgress ?? (() => undefined);
+  const list = await runChecked(
+    executor,
+    { command: pgRestore, args: ['--list', opts.path], signal },
+    'pg_restore --list',
+    CODES,
+  );
+  const script = `${opts.path}.restore.sql`;
+  try {
+    await runChecked(
+      executor,
+      {
+        command: pgRestore,
+        args: ['--clean', '--if-exists', '--no-owner', '--file', script, opts.path],
+        signal,
+      },
+      'pg_restore (writing the restore script)',
+      CODES,
+    );
+    await runChecked(
+      executor,
+      { command: 'chmod', args: ['600', script], signal },
+      'Protecting the restore script',
+      CODES,
+    );
+    await runChecked(
+      executor,
+      {
+        command: opts.psqlCommand ?? 'psql',
+        args: [
+          ...['-X', '-q', '--single-transaction', '-v', 'ON_ERROR_STOP=1', '--no-password'],
+          ...conn.args,
+          ...['--dbname', conn.database, '--file', '-', '--file', script],
+        ],
+        stdin: restorePreludeSql(parseToc(list.stdout)),
+        env: conn.env,
+        signal,
+        timeoutMs: opts.timeoutMs,
+      },
+      'restore (rolled back: the database is unchanged)',
+      CODES,
+      (l) => progress({ phase: 'restore', message: l.line }),
+    );
+  } finally {
+    await executor.run({ command: 'rm', args: ['-f', '--', script] }).catch(() => undefined);
+  }
 }

@@ -64,6 +64,10 @@ describe('restoreBackup', () => {
       delete from "Order" where id > 100;
       insert into audit_note(body) values ('written after the backup');
       drop view paid_orders;
+      create type made_later_kind as enum ('a', 'b');
+      create table made_later (id int, kind made_later_kind);
+      create function made_later_fn(x integer) returns integer language sql as 'select x';
+      create schema made_later_schema;
     `);
     const damaged = compareSnapshots(
       before,
@@ -74,6 +78,7 @@ describe('restoreBackup', () => {
     expect(damaged.rowCountChanges).toEqual([
       { table: 'public."Order"', before: 300, after: 100 },
       { table: 'public.audit_note', before: 2, after: 3 },
+      { table: 'public.made_later', before: null, after: 0 },
     ]);
 
     const ex = new RecordingExecutor(local);
@@ -93,18 +98,21 @@ describe('restoreBackup', () => {
       rowCountChanges: [],
     });
     expect([...phases]).toEqual(['restore', 'compare']);
-    const restore = ex.specs.find((s) => s.command === 'pg_restore');
-    expect(restore?.args).toEqual(
-      expect.arrayContaining([
-        '--clean',
-        '--if-exists',
-        '--single-transaction',
-        '--no-owner',
-        '--dbname',
-        db.name,
-        backup.path,
-      ]),
+    // The restore script comes from pg_restore; psql runs the prelude and it in one transaction.
+    const script = ex.specs.find((s) => s.command === 'pg_restore' && s.args.includes('--file'));
+    expect(script?.args).toEqual(
+      expect.arrayContaining(['--clean', '--if-exists', '--no-owner', '--file', backup.path]),
     );
+    const apply = ex.specs.find((s) => s.command === 'psql' && s.args.includes('--single-transaction'));
+    expect(apply?.args).toEqual(expect.arrayContaining(['--dbname', db.name, '--file', '-']));
+    expect(apply?.stdin).toContain('DROP');
+    // Objects made after the backup are gone (the snapshot comparison above is identical too).
+    const extra = await db.query<{ n: string }>(
+      `select (select count(*) from pg_type where typname = 'made_later_kind')
+            + (select count(*) from pg_proc where proname = 'made_later_fn')
+            + (select count(*) from pg_namespace where nspname = 'made_later_schema') as n`,
+    );
+    expect(extra.rows[0]?.n).toBe('0');
     expect(visibleText(ex)).not.toContain(db.cluster.password);
     const names = await db.query<{ name: string }>(`select name from "User" where id = 7`);
     expect(names.rows[0]?.name).toBe('User 7');

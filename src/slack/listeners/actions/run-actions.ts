@@ -71,11 +71,13 @@ async function vote(
     );
   }
   if (result.outcome === 'rejected') return tell(respond, `:no_entry: You rejected run ${runId}.`);
-  await tell(
+  // Told while the run starts: the pipeline does not wait for Slack.
+  const told = tell(
     respond,
     `:rocket: Run ${runId} is approved (${t.approvedBy.length} of ${t.required}); starting now.`,
   );
   const started = await ctx.runs.start(runId, user);
+  await told;
   if (started.kind === 'refusal')
     ctx.messenger.thread(runId, `:no_entry_sign: The run did not start: ${started.message}`);
   else if (started.kind === 'voided')
