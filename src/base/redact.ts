@@ -25,6 +25,8 @@ const patterns: [RegExp, string][] = [
   [/\b([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@\s/?#]+)(@)/gi, `$1${MASK}$3`],
   // libpq keyword form and environment assignments: password=..., PGPASSWORD=...
   [/\b((?:pg)?password\s*[=:]\s*)('[^']*'|"[^"]*"|[^\s&;,'"]+)/gi, `$1${MASK}`],
+  // SQL role passwords: CREATE/ALTER ROLE … PASSWORD 'x' (e.g. in a lock holder's query text)
+  [/\b(PASSWORD\s+)(E?'(?:[^']|'')*'|\$[A-Za-z0-9_]*\$[\s\S]*?\$[A-Za-z0-9_]*\$)/gi, `$1'${MASK}'`],
   // Slack tokens: bot, user, app-level, configuration, refresh
   [/\b(xox[abposre]|xapp)-[A-Za-z0-9-]+/g, `$1-${MASK}`],
   // HTTP authorization headers

@@ -217,6 +217,16 @@ describe('failures and the ways back', () => {
       .join('\n');
     expect(after).toContain('Schema and the row count of every table match the snapshot');
     expect(buttonsOf(currentMessage(bot, CHANNEL, ts))).toEqual(['run_retry']);
+
+    // Retry asks for a new approval of a fresh plan (the failing migration is pending again).
+    await bot.emu.clickButton({ user: ALICE, channel: CHANNEL, messageTs: ts, actionId: 'run_retry', value: runId });
+    const retry = await bot.emu.waitFor(
+      () => runMessages(bot, CHANNEL).filter((m) => blocksText(m).includes('Deploy to failing'))[1],
+      { what: 'retry run message' },
+    );
+    expect(blocksText(retry)).toContain(`retry of run ${runId}`);
+    expect(blocksText(retry)).toContain('20250103000000_bad_backfill');
+    expect(buttonsOf(retry)).toEqual(['run_approve', 'run_reject', 'run_cancel']);
   }, 90_000);
 
   it('Cancel during apply cancels the running statement; the failed row is then marked rolled back', async () => {
