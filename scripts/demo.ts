@@ -1,90 +1,79 @@
 /**
- * `npm run demo`: Drawbridge end to end on this machine, without a Slack workspace. It starts a
- * throwaway PostgreSQL 15, applies half of the example shop's migrations (as an earlier release
- * would have), starts the loopback Slack emulator and the real bot, and plays a conversation in
- * the channel, printing what people would see in Slack.
+ * `npm run demo`: Drawbridge end to end on this machine, without a Slack workspace or network. It
+ * starts a throwaway PostgreSQL 15 with the example shop at last week's release, a stand-in for the
+ * shop app, the loopback Slack emulator and the real bot, then walks through a deploy with approval
+ * in the channel (status, plan, deploy, a refused self-approval, the approval, the live run message,
+ * its thread, the history), printing what people would see in Slack. Exit code 0 when the run ends
+ * `done`; 1 with the reason otherwise.
  */
-import { cpSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { deploy } from '../src/migrations/deploy.js';
-import { CHANNEL, startTestBot, type TestBot } from '../test/support/bot.js';
-import { databaseUrl, startCluster, stopCluster, type ClusterInfo } from '../test/support/pg-cluster.js';
-import { printMessage } from './terminal-transcript.js';
+import { performance } from 'node:perf_hooks';
+import { DemoChannel } from './demo-channel.js';
+import { describeRunMessage, summaryLines, walkThroughDeploy, type DeployOutcome } from './demo-deploy.js';
+import { ALICE, appEvidence, BOB, startDemoWorld, type DemoWorld } from './demo-world.js';
+import { bold, green, narrate, red } from './terminal-transcript.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const migrations = join(root, 'examples/shop/prisma/migrations');
-const ALICE = 'U0ALICE01';
+const ENV = 'production';
+const REASON = 'orders and order status for the spring sale';
+/** The whole demo must finish within this; it takes about 4 s here. */
+const DEADLINE_MS = 90_000;
 
-function step(text: string): void {
-  console.log(`\u001b[36m▶ ${text}\u001b[0m`);
+function deadline(ms: number): { promise: Promise<never>; clear(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the demo did not finish within ${ms / 1000} s`)), ms);
+  });
+  return { promise, clear: () => clearTimeout(timer) };
 }
 
-async function say(bot: TestBot, text: string): Promise<void> {
-  const seen = new Set([...bot.emu.transcript(CHANNEL), ...bot.emu.ephemerals()].map((m) => m.ts));
-  console.log(`\u001b[1malice:\u001b[0m /migrate ${text}\n`);
-  const delivery = await bot.emu.slashCommand({ user: ALICE, channel: CHANNEL, text });
-  const ack = (delivery.json as { text?: string } | undefined)?.text ?? delivery.body;
-  if (ack) printMessage('drawbridge (only visible to you)', { text: ack });
-  // Wait for the answer that comes after the acknowledgement, if any.
-  await bot.emu
-    .waitFor(
-      () =>
-        [...bot.emu.transcript(CHANNEL), ...bot.emu.ephemerals()].some(
-          (m) => !seen.has(m.ts) && m.source !== 'ack',
-        ),
-      {
-        timeoutMs: 5000,
-      },
-    )
-    .catch(() => undefined);
-  for (const m of [...bot.emu.transcript(CHANNEL), ...bot.emu.ephemerals({ user: ALICE })]) {
-    if (seen.has(m.ts) || m.source === 'ack') continue;
-    printMessage(m.ephemeral_to ? 'drawbridge (only visible to you)' : 'drawbridge', m);
-  }
-}
-
-async function main(): Promise<void> {
-  step('Starting a throwaway PostgreSQL 15 (machine binaries, data in a temp dir)');
-  const cluster: ClusterInfo = await startCluster();
-  let bot: TestBot | undefined;
+async function conversation(world: DemoWorld): Promise<DeployOutcome> {
+  const names = { [ALICE]: 'alice', [BOB]: 'bob', C0MIGRATE1: 'platform-migrations' };
+  const ch = new DemoChannel(world.bot, names);
+  narrate('A conversation in #platform-migrations');
+  console.log('');
   try {
-    const admin = new pg.Client({ connectionString: cluster.adminUrl });
-    await admin.connect();
-    await admin.query('CREATE DATABASE shop');
-    await admin.end();
-    const url = databaseUrl(cluster, 'shop');
-
-    step("Applying the first two example migrations, as last week's release did");
-    const earlier = mkdtempSync(join(tmpdir(), 'drawbridge-demo-'));
-    for (const dir of readdirSync(migrations).sort().slice(0, 2)) {
-      cpSync(join(migrations, dir), join(earlier, dir), { recursive: true });
+    return await walkThroughDeploy(ch, world.env, REASON);
+  } catch (err) {
+    for (const r of world.bot.app.runs.runs.listRecentRuns(world.env, 1)) {
+      console.error(red(`\nrun ${r.id} is ${r.state}${r.outcome ? ` — ${r.outcome}` : ''}; its message:`));
+      for (const l of describeRunMessage(ch, r.id)) console.error(`  │ ${l}`);
     }
-    const first = await deploy({ databaseUrl: url, migrationsDir: earlier });
-    console.log(`  applied: ${first.applied.join(', ')}\n`);
-
-    step('Starting the Slack emulator and the Drawbridge bot (HTTP mode)');
-    bot = await startTestBot({
-      mode: 'http',
-      logLevel: 'warn',
-      environments: { staging: { database: { urlEnv: 'STAGING_DATABASE_URL' }, migrations } },
-      vars: { STAGING_DATABASE_URL: url },
-    });
-    console.log(
-      `  bot listening on 127.0.0.1:${bot.app.port}; Slack Web API emulated at ${bot.emu.apiUrl}\n`,
-    );
-
-    step('A conversation in #platform-migrations');
-    await say(bot, 'help');
-    await say(bot, 'status staging');
-    await say(bot, 'status production');
-    console.log('Demo finished: everything above went through real Slack wire formats and a real database.');
-  } finally {
-    await bot?.stop();
-    stopCluster(cluster);
+    const errors = world.bot.logs.filter((l) => /"level":(50|60)/.test(l)).slice(-5);
+    for (const l of errors) console.error(red(`bot log: ${l}`));
+    throw err;
   }
 }
 
-await main();
+async function main(): Promise<number> {
+  const started = performance.now();
+  let world: DemoWorld | undefined;
+  const limit = deadline(DEADLINE_MS);
+  try {
+    const outcome = await Promise.race([
+      (async () => {
+        world = await startDemoWorld(ENV);
+        return conversation(world);
+      })(),
+      limit.promise,
+    ]);
+    if (!world) throw new Error('the demo world did not start');
+    console.log(bold('Summary'));
+    for (const l of [...summaryLines(outcome, world.bot.dataDir), appEvidence(world)]) console.log(`  ${l}`);
+    const total = ((performance.now() - started) / 1000).toFixed(1);
+    if (outcome.run.state !== 'done') {
+      console.error(red(`\nDemo failed: run ${outcome.run.id} ended ${outcome.run.state}.`));
+      return 1;
+    }
+    console.log(
+      green(`\nDemo finished in ${total} s: real Slack wire formats, a real database, real pg_dump.`),
+    );
+    return 0;
+  } catch (err) {
+    console.error(red(`\nDemo failed: ${err instanceof Error ? err.message : String(err)}`));
+    return 1;
+  } finally {
+    limit.clear();
+    await world?.stop();
+  }
+}
+
+process.exitCode = await main();
