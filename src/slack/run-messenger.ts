@@ -73,7 +73,7 @@ export class RunMessenger {
 
   /** Posts a reply in the run's thread (used by listeners for one-off notes). */
   thread(runId: string, text: string): void {
-    this.enqueue(runId, (run) => this.postDetail(run, { title: '', text }));
+    this.enqueue(runId, (run) => this.postDetail(run, { title: '', text, mrkdwn: true }));
   }
 
   /** Resolves when every call queued so far (for one run, or all) has been made. */
@@ -138,7 +138,7 @@ export class RunMessenger {
 
   private async postDetail(run: RunRecord, detail: ThreadDetail): Promise<void> {
     const title = detail.title ? `*${esc(detail.title)}*` : '';
-    const body = detail.code ? undefined : esc(detail.text);
+    const body = detail.code ? undefined : detail.mrkdwn ? detail.text : esc(detail.text);
     const blocks = detail.code
       ? [...(title ? [section(title)] : []), codeSection(detail.text)]
       : [section(truncate(`${title}${title && body ? '\n' : ''}${body ?? ''}`, 3000))];

@@ -139,10 +139,14 @@ describe('deploy with approvals', () => {
     expect(buttonsOf(msg)).toEqual(['run_approve', 'run_reject', 'run_cancel']);
     expect(blocksText(msg)).toContain('add orders and user names');
     // Approvers are told: mention in the thread and a DM to each (carol and dave of the group; not bob, the requester).
-    await bot.emu.waitFor(
+    const request = await bot.emu.waitFor(
       () => threadOf(bot, CHANNEL, msg.ts).find((r) => r.text.includes('Approval requested')),
       { what: 'approval request' },
     );
+    // Real mentions (not escaped), the group named, the requester left out.
+    expect(blocksText(request)).toContain('<!subteam^S0DBAS0001>');
+    expect(blocksText(request)).not.toContain('&lt;');
+    expect(blocksText(request)).not.toContain(`<@${BOB}>`);
     const dmsTo = (): string[] =>
       bot.emu.calls
         .filter((c) => c.method === 'chat.postMessage' && /^U/.test(String(c.args.channel)))

@@ -224,6 +224,7 @@ export class RunService {
       detail: {
         title: 'Cancel requested',
         text: `<@${actor}> asked to cancel during ${running?.name ?? 'the run'}.`,
+        mrkdwn: true,
       },
     });
     return { kind: 'cancelling', run };

@@ -80,6 +80,11 @@ export interface ThreadDetail {
   readonly text: string;
   /** Show `text` as a code block. */
   readonly code?: boolean;
+  /**
+   * `text` is Drawbridge's own mrkdwn (mentions such as `<@U…>`, names it validated) and is sent
+   * as it is; otherwise it is escaped.
+   */
+  readonly mrkdwn?: boolean;
 }
 
 /** Everything the pipeline and the ways back report while they work, in order. */

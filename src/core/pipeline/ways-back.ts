@@ -80,6 +80,7 @@ export async function markRolledBack(
       detail: {
         title: 'Marked rolled back',
         text: `${name} marked rolled back by <@${actor}> (migrate resolve --rolled-back).`,
+        mrkdwn: true,
       },
     });
   }

@@ -6,7 +6,9 @@ function duration(v: RunView): string {
   const r = v.run;
   if (!r.startedAt) return 'not started';
   const end = r.finishedAt ?? r.updatedAt;
-  const s = Math.max(0, Math.round((end - r.startedAt) / 1000));
+  const ms = Math.max(0, end - r.startedAt);
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
   return s < 120 ? `${s} s` : `${Math.round(s / 60)} min`;
 }
 

@@ -71,7 +71,13 @@ function approvalLine(v: RunView): string {
     : '';
   const self = a.allowSelfApproval ? '' : ', not the requester';
   const expiry = a.expiresAt && v.run.state === 'awaiting_approval' ? ` · expires ${when(a.expiresAt)}` : '';
-  return `*Approvals* ${a.approvedBy.length}/${a.required}: ${who}${rejected} · approvers: ${esc(describeApprovers(a.approvers))}${self}${expiry}`;
+  return `*Approvals* ${a.approvedBy.length}/${a.required}: ${who}${rejected} · approvers: ${mentionApprovers(a.approvers)}${self}${expiry}`;
+}
+
+/** Approvers as Slack mentions (users `<@U…>`, groups `<!subteam^S…>`). */
+export function mentionApprovers(approvers: readonly string[]): string {
+  if (approvers.length === 0) return esc(describeApprovers(approvers));
+  return approvers.map((a) => (a.startsWith('S') ? `<!subteam^${a}>` : `<@${a}>`)).join(', ');
 }
 
 function migrationLines(v: RunView): string[] {

@@ -54,7 +54,7 @@ export async function maintenanceOnStep(ctx: StepContext): Promise<StepOutcome> 
   if (!m) return { state: 'skipped', summary: 'no maintenance command configured' };
   // Recorded first: if the command half-worked, the failure path still tries to turn it off.
   ctx.scratch.maintenanceOn = true;
-  const summary = await runConfiguredCommand(ctx, m.on, 'Maintenance on');
+  const summary = await runConfiguredCommand(ctx, m.on, 'Maintenance on', { cwd: ctx.env.prisma.cwd });
   return { state: 'succeeded', summary };
 }
 
@@ -62,7 +62,7 @@ export async function maintenanceOffStep(ctx: StepContext): Promise<StepOutcome>
   const m = ctx.env.maintenance;
   if (!m || !ctx.scratch.maintenanceOn)
     return { state: 'skipped', summary: 'maintenance mode was not turned on' };
-  const summary = await runConfiguredCommand(ctx, m.off, 'Maintenance off');
+  const summary = await runConfiguredCommand(ctx, m.off, 'Maintenance off', { cwd: ctx.env.prisma.cwd });
   ctx.scratch.maintenanceOn = false;
   return { state: 'succeeded', summary };
 }

@@ -69,7 +69,10 @@ export async function deployCommand(
 async function notifyApprovers(ctx: ListenerContext, run: RunRecord): Promise<void> {
   const policy = ctx.runs.policyOf(run);
   const client = ctx.messenger.client;
-  const who = policy.approvers.map((a) => (a.startsWith('S') ? `<!subteam^${a}>` : `<@${a}>`));
+  const named = policy.allowSelfApproval
+    ? policy.approvers
+    : policy.approvers.filter((a) => a !== run.requestedBy);
+  const who = named.map((a) => (a.startsWith('S') ? `<!subteam^${a}>` : `<@${a}>`));
   const self = policy.allowSelfApproval ? '' : ' (not the requester)';
   const count = `${policy.required} approval(s) needed${self}, within ${policy.expiresAfterMinutes} minutes`;
   ctx.messenger.thread(
