@@ -76,7 +76,17 @@ async function prepareSession(
   if (opts.lockTimeoutMs) await client.query(`SET lock_timeout = ${Math.floor(opts.lockTimeoutMs)}`);
   if (opts.statementTimeoutMs)
     await client.query(`SET statement_timeout = ${Math.floor(opts.statementTimeoutMs)}`);
+  // A migration script is one simple-protocol query: if this process dies mid-way, PostgreSQL would
+  // otherwise run it to the end and commit it with nobody to record it in the ledger. From 14 on the
+  // server can check for a vanished client while a query runs and abort it instead.
+  const version = await client.query<{ n: string }>("SELECT current_setting('server_version_num') AS n");
+  if (Number(version.rows[0]?.n ?? 0) >= 140000) {
+    await client.query(`SET client_connection_check_interval = ${CLIENT_CHECK_INTERVAL_MS}`);
+  }
 }
+
+/** How often (ms) the server checks, during a migration, that Drawbridge is still connected. */
+export const CLIENT_CHECK_INTERVAL_MS = 1000;
 
 interface RunState {
   client: pg.Client;

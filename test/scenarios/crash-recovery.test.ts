@@ -4,7 +4,7 @@
  * the run's thread what the ledger shows, and the way back ("Mark rolled back") works. Real
  * PostgreSQL, the real `src/main.ts` process, the Slack emulator in this process (HTTP mode).
  * Nothing is terminated by the test: the killed bot's migration backend is left to end by itself.
- * The `it.failing` case records a known bug: that orphaned backend commits the migration.
+ * The killed bot's migration session is rolled back by the server (client_connection_check_interval).
  */
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -245,11 +245,9 @@ describe('kill -9 of the bot during apply', () => {
     expect(all.rows.map((r) => r.migration_name)).toEqual(['20250101000000_init', SLOW]);
   }, 60_000);
 
-  // Known bug (see the report of this scenario): the migration session has no
-  // client_connection_check_interval, so the orphaned backend finishes the script after the bot died
-  // and its implicit transaction COMMITS: table "Slow" exists while the ledger row says the
-  // migration failed. `it.failing` passes while the bug is there; when it is fixed, make it `it`.
-  it.failing('the killed migration did not commit: its transaction died with the bot', async () => {
+  // The migration session sets client_connection_check_interval: the server notices the dead bot and
+  // rolls the script's transaction back instead of finishing and committing it.
+  it('the killed migration did not commit: its transaction died with the bot', async () => {
     const slow = await db.query<{ t: string | null }>(`select to_regclass('"Slow"')::text as t`);
     expect(slow.rows[0]?.t).toBeNull();
   });

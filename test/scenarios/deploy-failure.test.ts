@@ -219,7 +219,13 @@ describe('failures and the ways back', () => {
     expect(buttonsOf(currentMessage(bot, CHANNEL, ts))).toEqual(['run_retry']);
 
     // Retry asks for a new approval of a fresh plan (the failing migration is pending again).
-    await bot.emu.clickButton({ user: ALICE, channel: CHANNEL, messageTs: ts, actionId: 'run_retry', value: runId });
+    await bot.emu.clickButton({
+      user: ALICE,
+      channel: CHANNEL,
+      messageTs: ts,
+      actionId: 'run_retry',
+      value: runId,
+    });
     const retry = await bot.emu.waitFor(
       () => runMessages(bot, CHANNEL).filter((m) => blocksText(m).includes('Deploy to failing'))[1],
       { what: 'retry run message' },

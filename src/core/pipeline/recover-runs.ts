@@ -11,6 +11,13 @@ import type { CoreDeps } from '../deps.js';
 import { recoverInterruptedRuns } from '../runs/recovery.js';
 import type { PipelineObserver } from './types.js';
 
+/** Half-second rounds to wait for a dead bot's migration session to end (10 s in all). */
+const ORPHAN_WAIT_ROUNDS = 20;
+
+function isOurs(applicationName: string | undefined): boolean {
+  return applicationName?.startsWith('drawbridge deploy') ?? false;
+}
+
 export interface RecoveredRun {
   readonly run: RunRecord;
   readonly previousState: string;
@@ -25,11 +32,18 @@ async function ledgerSentence(deps: CoreDeps, run: RunRecord): Promise<string> {
   try {
     const target = await openDatabaseTarget(deps, run.environment);
     try {
-      const status = await getStatus({
-        databaseUrl: target.url,
-        migrationsDir: env.migrations,
-        clock: deps.clock,
-      });
+      // The dead process's migration session may still be ending (the server notices a vanished
+      // client within about a second); read the ledger once it has let go of the migration lock.
+      const read = () =>
+        getStatus({ databaseUrl: target.url, migrationsDir: env.migrations, clock: deps.clock });
+      let status = await read();
+      for (let i = 0; i < ORPHAN_WAIT_ROUNDS && isOurs(status.lockHolder?.applicationName); i++) {
+        await deps.clock.sleep(500);
+        status = await read();
+      }
+      const orphan = isOurs(status.lockHolder?.applicationName)
+        ? ` A Drawbridge migration session (pid ${status.lockHolder?.pid}) is still running on the database: resolve nothing until it has ended.`
+        : '';
       const byName = new Map(status.migrations.map((m) => [m.name, m.state]));
       const groups = new Map<string, string[]>();
       for (const m of run.plan.migrations) {
@@ -39,7 +53,7 @@ async function ledgerSentence(deps: CoreDeps, run: RunRecord): Promise<string> {
       const parts = [...groups.entries()].map(
         ([state, names]) => `${names.length} ${state} (${names.join(', ')})`,
       );
-      return `The ledger now shows this run's ${run.plan.migrations.length} migration(s) as: ${parts.join('; ')}.`;
+      return `The ledger now shows this run's ${run.plan.migrations.length} migration(s) as: ${parts.join('; ')}.${orphan}`;
     } finally {
       await target.close().catch(() => undefined);
     }
