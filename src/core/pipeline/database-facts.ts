@@ -38,11 +38,11 @@ join pg_class c on c.oid = l.relation
 join pg_namespace n on n.oid = c.relnamespace
 where l.locktype = 'relation' and l.granted and a.pid <> pg_backend_pid()
   and a.xact_start is not null and a.datname = current_database()
-  and n.nspname || '.' || c.relname = any($1::text[])
+  and c.oid in (select to_regclass(t) from unnest($1::text[]) as t)
   and now() - a.xact_start >= make_interval(secs => $2)
 order by a.xact_start, a.pid`;
 
-/** Reads the facts; `tables` are `schema.table` names (unquoted) the plan touches. */
+/** Reads the facts; `tables` are the tables the plan touches as SQL names (`"User"`, `app.orders`). */
 export async function readDatabaseFacts(
   databaseUrl: string,
   tables: readonly string[],
