@@ -9,7 +9,8 @@ import { approvalExpiresAt, tallyVotes } from '../runs/approval-policy.js';
 import type { StoredBackup } from './run-context.js';
 import type { PlanReport, RunActions, RunView } from './types.js';
 
-const WAYS_BACK_STATES = ['failed', 'interrupted', 'cancelled'];
+/** States from which the ways back (Mark rolled back, Restore backup) are offered. */
+export const WAYS_BACK_STATES: readonly string[] = ['failed', 'interrupted', 'cancelled'];
 const RETRY_STATES = ['failed', 'interrupted', 'cancelled', 'rolled_back', 'restored', 'expired'];
 /** Steps during which Cancel still means something (after apply the migrations are in). */
 const CANCELLABLE_STEPS = ['preflight', 'announce', 'maintenance_on', 'backup', 'apply'];

@@ -12,10 +12,8 @@ import { openDatabaseTarget } from '../database-target.js';
 import type { CoreDeps } from '../deps.js';
 import { resolveEnvironment } from '../engine-service.js';
 import { applyRunEvent } from '../runs/apply-run-event.js';
-import { storedBackupOf } from './run-view.js';
+import { storedBackupOf, WAYS_BACK_STATES } from './run-view.js';
 import type { PipelineObserver } from './types.js';
-
-const WAYS_BACK_STATES = ['failed', 'interrupted', 'cancelled'];
 
 function checkState(run: RunRecord | undefined, runId: string, what: string): Refusal | undefined {
   if (!run) return refusal('RUN_NOT_FOUND', `There is no run ${runId}.`);

@@ -25,6 +25,15 @@ const CHECK_ICON: Record<PreflightCheck['status'], string> = {
   fail: ':x:',
 };
 
+/** Numbered migrations with short checksums (at most 25, then a count). */
+export function migrationListLines(ms: readonly { name: string; checksum: string }[]): string[] {
+  const lines = ms
+    .slice(0, 25)
+    .map((m, i) => `${i + 1}. \`${esc(m.name)}\` · sha256 \`${shortHash(m.checksum)}\``);
+  if (ms.length > 25) lines.push(`_…and ${ms.length - 25} more_`);
+  return lines;
+}
+
 /** The preflight results and the backup estimate, one line each. */
 export function preflightLines(report: PlanReport): string[] {
   const size = report.databaseBytes ?? 0;
@@ -52,10 +61,7 @@ function verdictLine(report: PlanReport): string {
 /** The whole plan as one message. */
 export function renderPlanMessage(report: PlanReport, title = `Plan · ${report.environment}`): SlackMessage {
   const ms = report.plan.migrations;
-  const lines = ms
-    .slice(0, 25)
-    .map((m, i) => `${i + 1}. \`${esc(m.name)}\` · sha256 \`${shortHash(m.checksum)}\``);
-  if (ms.length > 25) lines.push(`_…and ${ms.length - 25} more_`);
+  const lines = migrationListLines(ms);
   const blocks: Block[] = [
     header(title),
     section(verdictLine(report)),

@@ -19,7 +19,7 @@ import {
   type Block,
   type SlackMessage,
 } from './blocks.js';
-import { preflightLines } from './plan-message.js';
+import { migrationListLines, preflightLines } from './plan-message.js';
 import { reviewFindingsBlocks } from './review-findings.js';
 
 const STATE_ICON: Record<RunState, string> = {
@@ -82,10 +82,7 @@ export function mentionApprovers(approvers: readonly string[]): string {
 
 function migrationLines(v: RunView): string[] {
   const ms = v.run.plan.migrations;
-  const lines = ms
-    .slice(0, 25)
-    .map((m, i) => `${i + 1}. \`${esc(m.name)}\` · sha256 \`${shortHash(m.checksum)}\``);
-  if (ms.length > 25) lines.push(`_…and ${ms.length - 25} more_`);
+  const lines = migrationListLines(ms);
   return [
     `*Plan* \`${shortHash(v.run.planHash)}\` · ${ms.length} migration(s) to ${esc(v.run.plan.target.identity)}`,
     ...lines,
