@@ -13,6 +13,7 @@ import { DrawbridgeError, refusal, type Refusal } from '../base/errors.js';
 import { redact, redactDeep } from '../base/redact.js';
 import type { Store } from './store.js';
 
+import { RESTORE_UNDER_WAY_SQL } from './restore-store.js';
 import { toRunRecord, toStepRecord, type RunRow, type StepRow } from './run-rows.js';
 import {
   TERMINAL_RUN_STATES,
@@ -334,7 +335,8 @@ export class RunStore {
 
   /**
    * Takes the one-run-per-environment lock for `runId`. Refused while another non-terminal run holds
-   * it; a lock left by a terminal or vanished run is taken over (audited). Idempotent for the holder.
+   * it, or a finished run that is restoring its backup (restore-store.ts); any other
+   * lock left by a terminal or vanished run is taken over (audited). Idempotent for the holder.
    */
   acquireEnvironmentLock(environment: string, runId: string): { kind: 'acquired' } | Refusal {
     return this.atomically(() => {
@@ -346,6 +348,13 @@ export class RunStore {
             'ENVIRONMENT_LOCKED',
             `Run ${holder.id} (${holder.state}, requested by ${holder.requestedBy}) holds the ${environment} lock; one run at a time per environment.`,
             `Wait for run ${holder.id} to finish, or cancel it with /migrate cancel ${holder.id}.`,
+          );
+        }
+        if (holder && this.isRestoring(holder.id)) {
+          return refusal(
+            'ENVIRONMENT_LOCKED',
+            `Run ${holder.id} is restoring ${environment} from its backup; one run at a time per environment.`,
+            `Wait for the restore of run ${holder.id} to finish.`,
           );
         }
         this.store.audit({
@@ -400,6 +409,14 @@ export class RunStore {
     for (const lock of this.listEnvironmentLocks().filter((l) => l.runId === runId)) {
       this.releaseEnvironmentLock(lock.environment, runId, actor);
     }
+  }
+
+  /** True while a restore of the run's backup has started and not ended (restore-store.ts). */
+  private isRestoring(runId: string): boolean {
+    const row = this.store.db.prepare(`SELECT ${RESTORE_UNDER_WAY_SQL} AS busy`).get(runId) as {
+      busy: number;
+    };
+    return row.busy === 1;
   }
 
   /** When the run last entered `awaiting_approval`, from the audit line written with that change. */

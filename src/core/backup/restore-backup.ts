@@ -37,6 +37,11 @@ export interface RestoreOptions {
   pgRestoreCommand?: string;
   pgDumpCommand?: string;
   psqlCommand?: string;
+  /**
+   * `application_name` of the restoring session (psql), so that it can be found in
+   * `pg_stat_activity` — for example by start-up recovery after the bot died during a restore.
+   */
+  applicationName?: string;
 }
 
 export interface RestoreResult {
@@ -126,7 +131,7 @@ async function restoreInOneTransaction(opts: RestoreOptions, conn: PgConnection)
           ...['--dbname', conn.database, '--file', '-', '--file', script],
         ],
         stdin: restorePreludeSql(parseToc(list.stdout)),
-        env: conn.env,
+        env: opts.applicationName ? { ...conn.env, PGAPPNAME: opts.applicationName } : conn.env,
         signal,
         timeoutMs: opts.timeoutMs,
       },

@@ -5,6 +5,7 @@
  */
 import { describeError, refusal, type Refusal } from '../../base/errors.js';
 import { getStatus } from '../../migrations/get-status.js';
+import { RestoreStore } from '../../store/restore-store.js';
 import { RunStore } from '../../store/run-store.js';
 import type { RunRecord } from '../../store/run-types.js';
 import { restoreBackup, type SnapshotComparison } from '../backup/index.js';
@@ -12,6 +13,7 @@ import { openDatabaseTarget } from '../database-target.js';
 import type { CoreDeps } from '../deps.js';
 import { resolveEnvironment } from '../engine-service.js';
 import { applyRunEvent } from '../runs/apply-run-event.js';
+import { describeVerdict, verdictOf } from './apply-evidence.js';
 import { storedBackupOf, WAYS_BACK_STATES } from './run-view.js';
 import type { PipelineObserver } from './types.js';
 
@@ -47,6 +49,15 @@ export async function markRolledBack(
   const run = runs.getRun(runId);
   const bad = checkState(run, runId, 'Mark rolled back');
   if (bad || !run) return bad ?? refusal('RUN_NOT_FOUND', `There is no run ${runId}.`);
+  // Never without evidence: a migration that may have left changes behind is not "rolled back".
+  const verdict = verdictOf(deps, run.id, runs.listSteps(run.id));
+  if (verdict && verdict.verdict !== 'not_applied') {
+    return refusal(
+      'NOT_PROVEN_ROLLED_BACK',
+      `${verdict.name} cannot be marked rolled back: ${describeVerdict(verdict)}`,
+      'Use Restore backup, or check the database and resolve it by hand.',
+    );
+  }
   const env = deps.config.environment(run.environment);
   const target = await openDatabaseTarget(deps, run.environment);
   let failed: string[];
@@ -106,10 +117,16 @@ export interface Restored {
   readonly durationMs: number;
 }
 
+/** The `application_name` of the session that restores run `runId`'s backup (see recover-restores.ts). */
+export function restoreApplicationName(runId: string): string {
+  return `drawbridge restore ${runId}`;
+}
+
 /**
  * Restores the run's verified backup (`pg_restore --clean --if-exists --single-transaction`) after
  * checking its sha256, compares schema and row counts with the snapshot taken before the dump, and
- * moves the run to `restored`. Holds the environment lock while it works.
+ * moves the run to `restored`. Holds the environment lock while it works, and records the restore in
+ * the store from start to end, so that start-up recovery can report one the bot died during.
  */
 export async function restoreRun(
   deps: CoreDeps,
@@ -125,6 +142,13 @@ export async function restoreRun(
   if (!backup) return refusal('NO_BACKUP', `Run ${run.id} made no verified backup to restore.`);
   const locked = runs.acquireEnvironmentLock(run.environment, run.id);
   if (locked.kind === 'refusal') return locked;
+  const restores = new RestoreStore(deps.store, deps.clock);
+  const record = restores.begin({
+    runId,
+    environment: run.environment,
+    backupPath: backup.path,
+    startedBy: actor,
+  });
   const progress = (text: string): void =>
     emit({ kind: 'progress', runId, step: 'backup', text: `Restore: ${text}` });
   try {
@@ -140,6 +164,7 @@ export async function restoreRun(
       expectedSha256: backup.sha256,
       ...(backup.snapshot ? { expected: backup.snapshot } : {}),
       clock: deps.clock,
+      applicationName: restoreApplicationName(run.id),
       onProgress: (p) => progress(p.message.slice(0, 140)),
     });
     const c = result.comparison;
@@ -153,11 +178,15 @@ export async function restoreRun(
         : 'No snapshot was recorded to compare with.',
     ];
     emit({ kind: 'detail', runId, detail: { title: 'Restore', text: lines.join('\n'), code: true } });
-    const moved = applyRunEvent(runs, runId, 'restore', {
-      actor,
-      expectedState: run.state,
-      detail: { path: backup.path, identical: c?.identical ?? null },
-      outcome: `restored from ${backup.fileName} by ${actor}${same ? '' : ' (differences found)'}`,
+    // One transaction: a crash leaves either both the run and the restore open, or both closed.
+    const moved = runs.atomically(() => {
+      restores.finish(record.id, 'restored', { actor });
+      return applyRunEvent(runs, runId, 'restore', {
+        actor,
+        expectedState: run.state,
+        detail: { path: backup.path, identical: c?.identical ?? null },
+        outcome: `restored from ${backup.fileName} by ${actor}${same ? '' : ' (differences found)'}`,
+      });
     });
     if (moved.kind === 'refusal') return moved;
     emit({
@@ -175,6 +204,7 @@ export async function restoreRun(
       ...(c ? { comparison: c } : {}),
     };
   } catch (err) {
+    restores.finish(record.id, 'failed', { actor: 'system', error: describeError(err) });
     emit({
       kind: 'team',
       runId,
@@ -186,7 +216,8 @@ export async function restoreRun(
   }
 }
 
-function describeComparison(c: SnapshotComparison | undefined): string {
+/** The differences of a comparison in one line (tables and schema lines), for messages. */
+export function describeComparison(c: SnapshotComparison | undefined): string {
   if (!c) return 'nothing to compare';
   const parts = [];
   if (c.schemaChanges.removed.length || c.schemaChanges.added.length) {
