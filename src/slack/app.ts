@@ -1,6 +1,7 @@
 /**
  * The Bolt app: HTTP mode (`POST /slack/events`, `GET /healthz`) or Socket Mode when an app-level
- * token is configured (then `/healthz` is served by a small HTTP server of its own). Listeners ack at
+ * token is configured (then `/healthz` is served by a small HTTP server of its own). The receiver is
+ * built and guarded in `receivers/` so that no malformed request can end the process. Listeners ack at
  * once and continue after the ack; `stop()` drains that work before returning.
  */
 import { App, webApi } from '@slack/bolt';
@@ -15,6 +16,7 @@ import { registerRunActions } from './listeners/actions/run-actions.js';
 import { registerRestoreView } from './listeners/actions/restore-view.js';
 import { registerCommands } from './listeners/commands/index.js';
 import type { ListenerContext } from './listeners/context.js';
+import { createReceiver } from './receivers/create-receiver.js';
 import { RunMessenger } from './run-messenger.js';
 
 /** How often runs left waiting past their approval window are expired. */
@@ -50,32 +52,31 @@ export async function startSlackApp(
     timeout: 15_000,
   };
   const logger = boltLogger(deps.logger);
-  const app = socketMode
-    ? new App({
-        token: env.SLACK_BOT_TOKEN,
-        appToken: env.SLACK_APP_TOKEN,
-        socketMode: true,
-        clientOptions,
-        logger,
-        deferInitialization: true,
-      })
-    : new App({
-        token: env.SLACK_BOT_TOKEN,
-        signingSecret: env.SLACK_SIGNING_SECRET ?? '',
-        clientOptions,
-        logger,
-        deferInitialization: true,
-        customRoutes: [
-          {
-            path: '/healthz',
-            method: ['GET'],
-            handler: (_req, res) => {
-              res.writeHead(200, { 'content-type': 'application/json' });
-              res.end(healthBody());
-            },
-          },
-        ],
-      });
+  const { receiver } = createReceiver({
+    appToken: env.SLACK_APP_TOKEN,
+    signingSecret: env.SLACK_SIGNING_SECRET,
+    clientOptions,
+    boltLogger: logger,
+    logger: deps.logger,
+    customRoutes: [
+      {
+        path: '/healthz',
+        method: ['GET'],
+        handler: (_req, res) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(healthBody());
+        },
+      },
+    ],
+  });
+  const app = new App({
+    token: env.SLACK_BOT_TOKEN,
+    receiver,
+    socketMode,
+    clientOptions,
+    logger,
+    deferInitialization: true,
+  });
   const inflight = new InflightWork();
   const messenger: RunMessenger = new RunMessenger({
     client: app.client,

@@ -184,6 +184,10 @@ class Emulator implements SlackEmulator {
     return { status: d.status, body: d.body };
   }
 
+  sendRawSocketMessage(text: string): void {
+    this.socket.sendRaw(text);
+  }
+
   transcript(channel: string) {
     return this.ctx.store.transcript(channel);
   }

@@ -115,6 +115,13 @@ export class SocketModeServer {
     });
   }
 
+  /** Sends `text` verbatim (malformed envelopes included) to the newest connection. */
+  sendRaw(text: string): void {
+    const ws = this.sockets[this.sockets.length - 1];
+    if (ws === undefined) throw new Error('Slack emulator: no Socket Mode connection is open');
+    ws.send(text);
+  }
+
   disconnect(reason: string): void {
     for (const ws of this.sockets)
       ws.send(

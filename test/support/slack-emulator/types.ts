@@ -162,6 +162,8 @@ export interface SlackEmulator {
   sendEvent(event: Record<string, unknown>): Promise<Delivery>;
   /** POSTs a raw body to the request URL with exactly these headers (HTTP mode). */
   postRaw(body: string, headers: Record<string, string>): Promise<{ status: number; body: string }>;
+  /** Socket Mode: sends `text` verbatim on the newest connection (malformed envelopes included). */
+  sendRawSocketMessage(text: string): void;
   readonly calls: ApiCall[];
   transcript(channel: string): Message[];
   ephemerals(filter?: { user?: string; channel?: string }): Message[];
