@@ -181,6 +181,26 @@ export class RunStore {
     });
   }
 
+  /**
+   * Voids every vote on a run without changing its plan (the votes are deleted; the audit line keeps
+   * who they were and why). Returns the voters. The caller moves the state in the same transaction.
+   */
+  voidVotes(runId: string, actor: string, reason: string): string[] {
+    return this.atomically(() => {
+      const run = this.mustGet(runId);
+      const voided = this.listVotes(runId).map((v) => v.userId);
+      this.store.db.prepare('DELETE FROM approvals WHERE run_id = ?').run(runId);
+      this.store.audit({
+        actor,
+        action: 'run:votes_voided',
+        environment: run.environment,
+        runId,
+        detail: { reason, voidedVotes: voided },
+      });
+      return voided;
+    });
+  }
+
   /** Where the run's live message is (Slack channel and ts). */
   setMessage(runId: string, channel: string, messageTs: string): void {
     this.store.db

@@ -1,14 +1,15 @@
 /**
- * Start-up recovery with the ledger: runs found non-terminal become `interrupted` (core/runs
- * recovery), then each one's ledger is re-read and its thread is told exactly what the database
- * shows for its plan. Nothing is applied again: a new deploy re-plans from the ledger.
+ * Start-up recovery with the ledger and the database. core/runs/recovery.ts decides what each
+ * unfinished run and restore becomes; here each change is told in the run's thread: a run that was
+ * working is interrupted and its ledger re-read (what the database shows for its plan); an approved
+ * run that had not started waits for approval again. Nothing is applied by itself.
  */
 import { describeError } from '../../base/errors.js';
 import { getStatus } from '../../migrations/get-status.js';
 import type { RunRecord } from '../../store/run-types.js';
 import { openDatabaseTarget } from '../database-target.js';
 import type { CoreDeps } from '../deps.js';
-import { recoverInterruptedRuns } from '../runs/recovery.js';
+import { recoverAfterRestart, type LapsedApproval } from '../runs/recovery.js';
 import type { PipelineObserver } from './types.js';
 
 /** Half-second rounds to wait for a dead bot's migration session to end (10 s in all). */
@@ -62,28 +63,58 @@ async function ledgerSentence(deps: CoreDeps, run: RunRecord): Promise<string> {
   }
 }
 
-export async function recoverRuns(deps: CoreDeps, emit: PipelineObserver): Promise<RecoveredRun[]> {
-  const out: RecoveredRun[] = [];
-  for (const found of recoverInterruptedRuns(deps.store, deps.clock)) {
-    const ledger = await ledgerSentence(deps, found.run);
-    const during = found.interruptedSteps.length ? ` during ${found.interruptedSteps.join(', ')}` : '';
+/** What start-up recovery did and told. */
+export interface RecoveryReport {
+  readonly interrupted: readonly RecoveredRun[];
+  readonly lapsedApprovals: readonly LapsedApproval[];
+  readonly cancelled: readonly RunRecord[];
+}
+
+export async function recoverRuns(deps: CoreDeps, emit: PipelineObserver): Promise<RecoveryReport> {
+  const found = recoverAfterRestart(deps.store, deps.clock);
+  const interrupted: RecoveredRun[] = [];
+  for (const one of found.interrupted) interrupted.push(await reportInterrupted(deps, one, emit));
+  for (const lapsed of found.lapsedApprovals) reportLapsed(lapsed, emit);
+  for (const run of found.cancelled) emit({ kind: 'run:changed', runId: run.id });
+  return { interrupted, lapsedApprovals: found.lapsedApprovals, cancelled: found.cancelled };
+}
+
+async function reportInterrupted(
+  deps: CoreDeps,
+  found: { run: RunRecord; previousState: string; interruptedSteps: readonly string[] },
+  emit: PipelineObserver,
+): Promise<RecoveredRun> {
+  const ledger = await ledgerSentence(deps, found.run);
+  const during = found.interruptedSteps.length ? ` during ${found.interruptedSteps.join(', ')}` : '';
+  emit({
+    kind: 'detail',
+    runId: found.run.id,
+    detail: {
+      title: 'Drawbridge restarted',
+      text: `Drawbridge restarted while this run was ${found.previousState}${during}; the run is now interrupted and its lock released. ${ledger} Nothing will be applied again by itself: use the buttons on the run message (Mark rolled back, Restore backup, Retry).`,
+    },
+  });
+  emit({ kind: 'run:changed', runId: found.run.id });
+  if (found.previousState === 'running') {
     emit({
-      kind: 'detail',
+      kind: 'team',
       runId: found.run.id,
-      detail: {
-        title: 'Drawbridge restarted',
-        text: `Drawbridge restarted while this run was ${found.previousState}${during}; the run is now interrupted and its lock released. ${ledger} Nothing will be applied again by itself: use the buttons on the run message (Mark rolled back, Restore backup, Retry).`,
-      },
+      text: `:warning: Drawbridge restarted while run ${found.run.id} was deploying to *${found.run.environment}*${during}. ${ledger}`,
     });
-    emit({ kind: 'run:changed', runId: found.run.id });
-    if (found.previousState === 'running') {
-      emit({
-        kind: 'team',
-        runId: found.run.id,
-        text: `:warning: Drawbridge restarted while run ${found.run.id} was deploying to *${found.run.environment}*${during}. ${ledger}`,
-      });
-    }
-    out.push({ ...found, ledger });
   }
-  return out;
+  return { ...found, ledger };
+}
+
+function reportLapsed(lapsed: LapsedApproval, emit: PipelineObserver): void {
+  const who = lapsed.voidedVotes.map((u) => `<@${u}>`).join(', ');
+  emit({
+    kind: 'detail',
+    runId: lapsed.run.id,
+    detail: {
+      title: 'Drawbridge restarted',
+      text: `Drawbridge restarted after this run was approved${who ? ` by ${who}` : ''} and before it started: nothing ran. An approval starts the run at once, so it is not carried over a restart: approve again to start it now (the plan is checked again when it starts).`,
+      mrkdwn: true,
+    },
+  });
+  emit({ kind: 'run:changed', runId: lapsed.run.id });
 }

@@ -271,9 +271,26 @@ export class RunService {
     return this.runs.listRecentRuns(environment, limit).map((r) => buildRunView(this.deps, this.runs, r));
   }
 
-  /** Start-up: interrupted runs are marked, their locks released, the ledger re-read and reported. */
-  recover(): Promise<RecoveredRun[]> {
-    return recoverRuns(this.deps, this.emit);
+  /**
+   * Start-up: runs left waiting past their approval window expire first; then runs that were working
+   * are interrupted (ledger re-read), approved runs that never started wait for approval again,
+   * and stale locks are released (recover-runs.ts). Returns the interrupted runs; the rest is
+   * logged here.
+   */
+  async recover(): Promise<RecoveredRun[]> {
+    this.expireOverdue();
+    const report = await recoverRuns(this.deps, this.emit);
+    const { lapsedApprovals, cancelled } = report;
+    if (lapsedApprovals.length || cancelled.length) {
+      this.deps.logger.warn(
+        {
+          approvalLapsed: lapsedApprovals.map((l) => l.run.id),
+          cancelled: cancelled.map((r) => r.id),
+        },
+        'runs recovered at start-up',
+      );
+    }
+    return [...report.interrupted];
   }
 
   /** Expires runs left waiting past their approval window. */

@@ -33,8 +33,14 @@ export const RUN_EVENTS = [
   'start_monitoring',
   /** Nothing left to do (no watch configured, or the watch ended). */
   'finish',
-  /** Found non-terminal at start-up: the process running it is gone. */
+  /** Found running, succeeded or monitoring at start-up: the process driving it is gone. */
   'interrupt',
+  /**
+   * Found approved but not started at start-up. Approving starts a run at once, so an approval means
+   * "run it now, I am here"; after a restart that moment has passed, and the run waits for approval
+   * again (its votes are void) instead of starting by itself or being thrown away.
+   */
+  'approval_lapsed',
   /** The failed migration was resolved as rolled back (`resolve --rolled-back`). */
   'mark_rolled_back',
   /** The verified backup was restored. */
@@ -63,10 +69,10 @@ const TABLE: Record<RunEvent, { from: readonly RunState[]; to: RunState }> = {
   fail: { from: ['running'], to: 'failed' },
   start_monitoring: { from: ['succeeded'], to: 'monitoring' },
   finish: { from: ['succeeded', 'monitoring'], to: 'done' },
-  interrupt: {
-    from: ['planned', 'awaiting_approval', 'approved', 'running', 'succeeded', 'monitoring'],
-    to: 'interrupted',
-  },
+  // Only runs that had started lose something when the process dies; a run that never started keeps
+  // its plan and votes in the store and survives a restart (see core/runs/recovery.ts).
+  interrupt: { from: ['running', 'succeeded', 'monitoring'], to: 'interrupted' },
+  approval_lapsed: { from: ['approved'], to: 'awaiting_approval' },
   mark_rolled_back: { from: ['failed', 'interrupted', 'cancelled'], to: 'rolled_back' },
   restore: { from: ['failed', 'interrupted', 'cancelled', 'succeeded', 'monitoring'], to: 'restored' },
 };
@@ -102,6 +108,7 @@ const EVENT_PHRASE: Record<RunEvent, string> = {
   start_monitoring: 'start being watched',
   finish: 'finish',
   interrupt: 'be interrupted',
+  approval_lapsed: 'wait for approval again',
   mark_rolled_back: 'be marked rolled back',
   restore: 'be restored',
 };

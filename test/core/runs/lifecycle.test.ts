@@ -25,12 +25,10 @@ const ALLOWED: [RunState, RunEvent, RunState][] = [
   ['succeeded', 'start_monitoring', 'monitoring'],
   ['succeeded', 'finish', 'done'],
   ['monitoring', 'finish', 'done'],
-  ['planned', 'interrupt', 'interrupted'],
-  ['awaiting_approval', 'interrupt', 'interrupted'],
-  ['approved', 'interrupt', 'interrupted'],
   ['running', 'interrupt', 'interrupted'],
   ['succeeded', 'interrupt', 'interrupted'],
   ['monitoring', 'interrupt', 'interrupted'],
+  ['approved', 'approval_lapsed', 'awaiting_approval'],
   ['failed', 'mark_rolled_back', 'rolled_back'],
   ['interrupted', 'mark_rolled_back', 'rolled_back'],
   ['cancelled', 'mark_rolled_back', 'rolled_back'],
@@ -69,9 +67,9 @@ describe('run lifecycle', () => {
     }
   });
 
-  it('covers 14 states and 14 events, every allowed move listed once', () => {
+  it('covers 14 states and 15 events, every allowed move listed once', () => {
     expect(RUN_STATES).toHaveLength(14);
-    expect(RUN_EVENTS).toHaveLength(14);
+    expect(RUN_EVENTS).toHaveLength(15);
     expect(allowed.size).toBe(ALLOWED.length);
   });
 
@@ -93,6 +91,25 @@ describe('run lifecycle', () => {
       hint: expect.stringContaining('Restore backup') as unknown as string,
     });
     expect(nextTransition('planned', 'start')).toMatchObject({ code: 'RUN_TRANSITION_INVALID' });
+  });
+
+  it('a restart interrupts only runs that had started; an approved run that never started waits for approval again', () => {
+    for (const state of ['planned', 'awaiting_approval', 'approved'] as const) {
+      expect(nextTransition(state, 'interrupt')).toMatchObject({
+        kind: 'refusal',
+        code: 'RUN_TRANSITION_INVALID',
+      });
+    }
+    expect(nextTransition('approved', 'approval_lapsed')).toEqual({
+      kind: 'transition',
+      from: 'approved',
+      to: 'awaiting_approval',
+      event: 'approval_lapsed',
+    });
+    expect(nextTransition('running', 'approval_lapsed')).toMatchObject({
+      kind: 'refusal',
+      message: 'This run is already running; it cannot wait for approval again.',
+    });
   });
 
   it.each(RUN_STATES.map((s) => [s]))('isTerminal(%s)', (state) => {

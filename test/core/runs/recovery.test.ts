@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ManualClock } from '../../../src/base/clock.js';
 import { applyRunEvent } from '../../../src/core/runs/apply-run-event.js';
 import { planHash, type Plan } from '../../../src/core/runs/plan.js';
-import { recoverInterruptedRuns } from '../../../src/core/runs/recovery.js';
+import { recoverAfterRestart } from '../../../src/core/runs/recovery.js';
 import { RunStore, type RunState } from '../../../src/store/run-store.js';
 import { Store } from '../../../src/store/store.js';
 
@@ -16,7 +16,7 @@ const plan: Plan = {
   createdAt: T0,
 };
 
-describe('recoverInterruptedRuns', () => {
+describe('recoverAfterRestart', () => {
   const dir = mkdtempSync(join(tmpdir(), 'drawbridge-recovery-'));
   const clock = new ManualClock(T0);
   let store = Store.open(dir, clock);
@@ -35,34 +35,59 @@ describe('recoverInterruptedRuns', () => {
     return id;
   }
 
-  it('interrupts every unfinished run after a restart, fails its running step and frees its lock', async () => {
+  /** The process dies (nothing is released) and a new one opens the same data directory. */
+  async function restart(): Promise<void> {
+    store.close();
+    await clock.advance(60_000);
+    store = Store.open(dir, clock);
+  }
+
+  function vote(runId: string, userId: string): void {
+    const runs = new RunStore(store);
+    const run = runs.getRun(runId);
+    expect(
+      runs.recordVote(runId, { userId, decision: 'approve', planHash: run?.planHash ?? '', at: clock.now() }),
+    ).toEqual({ kind: 'recorded' });
+  }
+
+  it('interrupts only runs that had started; a waiting run survives, an approved one waits again', async () => {
     const runs = new RunStore(store);
     const running = runIn('production', ['request_approval', 'approve', 'start']);
     runs.acquireEnvironmentLock('production', running);
     const s1 = runs.startStep(running, 'backup');
     runs.finishStep(running, s1, { state: 'succeeded' });
     runs.startStep(running, 'apply');
-    const approved = runIn('staging', ['request_approval', 'approve']);
-    runs.acquireEnvironmentLock('staging', approved);
+    const monitoring = runIn('qa', ['request_approval', 'approve', 'start', 'succeed', 'start_monitoring']);
+    const approved = runIn('staging', ['request_approval']);
+    vote(approved, 'U0APP');
+    applyRunEvent(runs, approved, 'approve', { actor: 'U0APP' });
     const waiting = runIn('qa', ['request_approval']);
+    vote(waiting, 'U0APP');
+    const planned = runIn('qa', []);
     const failed = runIn('qa', ['request_approval', 'approve', 'start', 'fail']);
     const done = runIn('qa', ['request_approval', 'approve', 'start', 'succeed', 'finish']);
+    const requestedAt = runs.getRun(approved)?.approvalRequestedAt;
 
-    // the process dies: nothing is released; a new one opens the same data directory
-    store.close();
-    await clock.advance(60_000);
-    store = Store.open(dir, clock);
-    const recovered = recoverInterruptedRuns(store, clock);
+    await restart();
+    const recovered = recoverAfterRestart(store, clock);
 
-    expect(recovered.map((r) => [r.run.id, r.previousState, r.run.state, r.interruptedSteps])).toEqual([
+    expect(
+      recovered.interrupted.map((r) => [r.run.id, r.previousState, r.run.state, r.interruptedSteps]),
+    ).toEqual([
       [running, 'running', 'interrupted', ['apply']],
-      [approved, 'approved', 'interrupted', []],
-      [waiting, 'awaiting_approval', 'interrupted', []],
+      [monitoring, 'monitoring', 'interrupted', []],
     ]);
-    expect(recovered[0]?.run).toMatchObject({
+    expect(recovered.interrupted[0]?.run).toMatchObject({
       outcome: 'interrupted during apply (the bot restarted)',
       finishedAt: clock.now(),
     });
+    expect(recovered.lapsedApprovals.map((l) => [l.run.id, l.run.state, l.voidedVotes])).toEqual([
+      [approved, 'awaiting_approval', ['U0APP']],
+    ]);
+    expect(recovered.cancelled.map((r) => [r.id, r.state, r.outcome])).toEqual([
+      [planned, 'cancelled', 'cancelled: the bot restarted before the run message was posted'],
+    ]);
+
     const after = new RunStore(store);
     expect(after.listSteps(running).map((s) => [s.name, s.state, s.error])).toEqual([
       ['backup', 'succeeded', null],
@@ -70,7 +95,12 @@ describe('recoverInterruptedRuns', () => {
     ]);
     expect(after.listEnvironmentLocks()).toEqual([]);
     const states = (ids: string[]): RunState[] => ids.map((id) => after.getRun(id)?.state as RunState);
-    expect(states([failed, done])).toEqual(['failed', 'done']);
+    expect(states([waiting, failed, done])).toEqual(['awaiting_approval', 'failed', 'done']);
+    // The waiting run keeps its vote and its approval window; the lapsed one starts a new window.
+    expect(after.listVotes(waiting).map((v) => v.userId)).toEqual(['U0APP']);
+    expect(after.listVotes(approved)).toEqual([]);
+    expect(after.getRun(approved)?.approvalRequestedAt).toBe(clock.now());
+    expect(after.getRun(approved)?.approvalRequestedAt).not.toBe(requestedAt);
     expect(
       store
         .auditLog({ runId: running })
@@ -87,10 +117,40 @@ describe('recoverInterruptedRuns', () => {
       event: 'interrupt',
       detail: { previousState: 'running', interruptedSteps: ['apply'] },
     });
-    // the environment can be deployed again, and a second recovery finds nothing
-    const next = runIn('production', ['request_approval']);
+    expect(
+      store
+        .auditLog({ runId: approved })
+        .slice(-2)
+        .map((e) => [e.actor, e.action, e.detail]),
+    ).toEqual([
+      [
+        'system',
+        'run:awaiting_approval',
+        {
+          from: 'approved',
+          to: 'awaiting_approval',
+          event: 'approval_lapsed',
+          detail: { reason: 'the bot restarted after the approval and before the run started' },
+        },
+      ],
+      [
+        'system',
+        'run:votes_voided',
+        {
+          reason: 'approval lapsed: the bot restarted before the run started',
+          voidedVotes: ['U0APP'],
+        },
+      ],
+    ]);
+    // The environment can be deployed again, and a second recovery changes nothing.
+    const next = runIn('production', ['request_approval', 'approve', 'start']);
     expect(after.acquireEnvironmentLock('production', next)).toEqual({ kind: 'acquired' });
-    expect(recoverInterruptedRuns(store, clock).map((r) => r.run.id)).toEqual([next]);
+    applyRunEvent(after, next, 'fail', { actor: 'system' });
+    expect(recoverAfterRestart(store, clock)).toEqual({
+      interrupted: [],
+      lapsedApprovals: [],
+      cancelled: [],
+    });
   });
 
   it('releases a lock left by a run that already finished', () => {
@@ -99,7 +159,7 @@ describe('recoverInterruptedRuns', () => {
     store.db
       .prepare('INSERT INTO environment_locks (environment, run_id, acquired_at) VALUES (?, ?, ?)')
       .run('orphan', id, clock.now());
-    expect(recoverInterruptedRuns(store, clock)).toEqual([]);
+    expect(recoverAfterRestart(store, clock).interrupted).toEqual([]);
     expect(runs.getEnvironmentLock('orphan')).toBeUndefined();
   });
 });
