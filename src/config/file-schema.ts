@@ -76,6 +76,27 @@ const healthcheckSchema = z
   })
   .strict();
 
+/** Watchdogs that keep a run from hanging on a silent network or a stuck command. */
+const watchdogSchema = z
+  .object({
+    /** During apply: how long the database may stay silent before the session is declared lost. */
+    silenceMs: positiveInt.default(15000),
+    /** How long Cancel may take (connecting included) before the migration session is abandoned. */
+    cancelTimeoutMs: positiveInt.default(5000),
+    /** After a lost session: how long to keep trying to reach the database to decide the outcome. */
+    outcomeWaitMs: positiveInt.default(60000),
+    /** Any step that reports no progress for this long is stopped. */
+    stepStallMinutes: positiveInt.default(30),
+  })
+  .strict();
+
+const WATCHDOG_DEFAULTS = {
+  silenceMs: 15000,
+  cancelTimeoutMs: 5000,
+  outcomeWaitMs: 60000,
+  stepStallMinutes: 30,
+};
+
 const environmentSchema = z
   .object({
     database: databaseSchema,
@@ -100,6 +121,7 @@ const environmentSchema = z
     lockRetries: nonNegativeInt.default(5),
     advisoryLockWaitMs: nonNegativeInt.default(10000),
     statementTimeoutMs: nonNegativeInt.default(0),
+    watchdog: watchdogSchema.default(WATCHDOG_DEFAULTS),
     healthcheck: healthcheckSchema.optional(),
     criticalTables: z.array(nonEmpty).default([]),
     postDeploy: z.array(commandArray).default([]),
@@ -137,6 +159,15 @@ export const fileConfigSchema = z
     slack: z
       .object({ channel: z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a Slack channel id (C…)') })
       .strict(),
+    shutdown: z
+      .object({
+        /** On SIGTERM: how long to wait for work under way (Slack answers, steps other than apply). */
+        drainSeconds: positiveInt.default(30),
+        /** On SIGTERM during apply: how long to wait for the running migration to end and be recorded. */
+        applyWaitSeconds: positiveInt.default(600),
+      })
+      .strict()
+      .default({ drainSeconds: 30, applyWaitSeconds: 600 }),
     reminders: z
       .object({ offsetsHours: z.array(positiveInt).default([48, 24, 1]) })
       .strict()

@@ -2,6 +2,7 @@
  * Deploy and resolve for one environment, with that environment's settings (runner, lock timeouts,
  * retries, executor), for the CLI and the pipeline alike.
  */
+import type { JournalSink } from '../migrations/apply-journal.js';
 import { deploy, type DeployEvent, type DeployResult } from '../migrations/deploy.js';
 import { runPrismaDeploy, type PrismaRunResult } from '../migrations/prisma-runner.js';
 import { resolveApplied, resolveRolledBack, type ResolveResult } from '../migrations/resolve.js';
@@ -19,6 +20,10 @@ export interface ApplyOptions {
   signal?: AbortSignal;
   onProgress?: (event: DeployEvent) => void;
   onOutput?: (line: OutputLine) => void;
+  /** The approved migrations (names and checksums, in order): nothing else is applied. */
+  expected?: readonly { readonly name: string; readonly checksum: string }[];
+  /** Where the native engine's apply journal is stored (before each piece of work is sent). */
+  journal?: JournalSink;
 }
 
 /** Applies the pending migrations of an environment with its configured runner. */
@@ -55,6 +60,10 @@ export async function applyEnvironment(
       statementTimeoutMs: env.statementTimeoutMs,
       lockRetries: env.lockRetries,
       applicationName: `drawbridge deploy ${environment}`,
+      watchdog: { silenceMs: env.watchdog.silenceMs, cancelTimeoutMs: env.watchdog.cancelTimeoutMs },
+      outcomeWaitMs: env.watchdog.outcomeWaitMs,
+      ...(opts.expected ? { expected: opts.expected } : {}),
+      ...(opts.journal ? { journal: opts.journal } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });

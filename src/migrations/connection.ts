@@ -21,6 +21,9 @@ export interface ParsedDatabaseUrl {
   database: string;
 }
 
+/** TCP keepalive idle time on every database connection Drawbridge opens. */
+export const KEEPALIVE_IDLE_MS = 10_000;
+
 /** Parses a `postgres://` / `postgresql://` URL. Throws DrawbridgeError P1013 when it is not one. */
 export function parseDatabaseUrl(url: string, applicationName = 'drawbridge'): ParsedDatabaseUrl {
   let u: URL;
@@ -53,6 +56,9 @@ export function parseDatabaseUrl(url: string, applicationName = 'drawbridge'): P
     database,
     application_name: u.searchParams.get('application_name') ?? applicationName,
     connectionTimeoutMillis: Number(timeoutParam) * 1000,
+    // A silent network partition must not hold a session open for hours: probe idle connections.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
     ssl: sslmode === 'require' ? { rejectUnauthorized: strict } : false,
   };
   return {
@@ -83,8 +89,11 @@ export { quoteIdent };
  * Connects and, when the URL names a schema, sets `search_path` to exactly that schema (as Prisma's
  * startup parameter does). Failures throw DrawbridgeError with Prisma's P1xxx code and host:port.
  */
-export async function openSession(parsed: ParsedDatabaseUrl): Promise<pg.Client> {
-  const client = new pg.Client(parsed.clientConfig);
+export async function openSession(
+  parsed: ParsedDatabaseUrl,
+  create: (config: pg.ClientConfig) => pg.Client = (config) => new pg.Client(config),
+): Promise<pg.Client> {
+  const client = create(parsed.clientConfig);
   // An idle-session error (server restart, network cut) must not crash the process; the next query fails.
   client.on('error', () => undefined);
   try {

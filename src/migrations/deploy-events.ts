@@ -1,6 +1,7 @@
 /** Progress events and the result of a native deploy; plain data a CLI prints as text or JSON. */
 import type { Refusal } from '../base/errors.js';
 import type { LockHolder } from './advisory-lock.js';
+import type { MigrationOutcome } from './apply-journal.js';
 import type { Blocker } from './session-watch.js';
 
 /** An INVALID index found after a failed non-transactional statement, with the statement that removes it. */
@@ -15,6 +16,8 @@ export interface InvalidIndex {
 export type DeployEvent =
   | { kind: 'lock:waiting'; waitedMs: number; holder?: LockHolder }
   | { kind: 'lock:acquired'; waitedMs: number }
+  /** The watchdog heard from the database while a statement runs (about once a second). */
+  | { kind: 'heartbeat' }
   | { kind: 'migration:started'; name: string; index: number; total: number; mode: 'script' | 'statements' }
   | { kind: 'statement:started'; name: string; statement: number; statements: number; sql: string }
   | {
@@ -38,7 +41,11 @@ export type DeployEvent =
 /** How a failed migration failed. */
 export interface DeployFailure {
   name: string;
-  /** `P3018` for an SQL error (row left failed), `P3015` for a missing/unreadable file (no row written). */
+  /**
+   * `P3018` for an SQL error (row left failed), `P3015` for a missing/unreadable file (no row written),
+   * `PLAN_CHANGED` for a file whose bytes differ from the approved ones (not sent), `CONNECTION_LOST`
+   * when the session was lost (see `evidence`), `UNSAFE_TRANSACTIONS` for a file that cannot be run safely.
+   */
   code: string;
   sqlState?: string;
   message: string;
@@ -48,6 +55,12 @@ export interface DeployFailure {
   invalidIndexes: InvalidIndex[];
   /** Blockers seen on the last attempt (for lock timeouts). */
   blockers: Blocker[];
+  /**
+   * What the failed migration left behind, decided from evidence: `not_applied` (rolled back, or
+   * never sent), `partial`, `applied` (it committed although the session was lost), `unknown`.
+   * Only `not_applied` allows resolving it as rolled back without looking.
+   */
+  evidence?: MigrationOutcome;
 }
 
 /** The end of a deploy. `applied` lists what this run applied, in order. */

@@ -4,34 +4,36 @@
  * session lock_timeout/statement_timeout, retries on 55P03, cancellation, statement-by-statement
  * execution of files that cannot run in a transaction block.
  */
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type pg from 'pg';
 import { systemClock, type Clock } from '../base/clock.js';
-import { refusal } from '../base/errors.js';
+import { describeError, refusal } from '../base/errors.js';
 import { sqlStateOf } from '../base/sqlstate.js';
 import { acquireMigrationLock, releaseAdvisoryLock } from './advisory-lock.js';
-import { applyMigration } from './apply-migration.js';
 import {
-  closeSession,
-  openSession,
-  parseDatabaseUrl,
-  quoteIdent,
-  type ParsedDatabaseUrl,
-} from './connection.js';
-import type { DeployEvent, DeployResult } from './deploy-events.js';
+  lastMigration,
+  type ApplyMode,
+  type JournalEntry,
+  type JournalSink,
+  type MigrationOutcome,
+} from './apply-journal.js';
+import { applyMigration, ledgerTableName, stepsProblem, type ApplyContext } from './apply-migration.js';
+import { checksumOf } from './checksum.js';
+import { parseDatabaseUrl, quoteIdent, type ParsedDatabaseUrl } from './connection.js';
+import type { DeployEvent, DeployFailure, DeployResult } from './deploy-events.js';
 import { p3018Logs } from './failure-logs.js';
 import { readMigrationsFolder, type MigrationEntry, type MigrationsFolder } from './folder.js';
-import {
-  insertStartedRow,
-  isFailedRow,
-  markRowFailed,
-  markRowFinished,
-  readLedger,
-  type LedgerRow,
-} from './ledger.js';
+import { DEFAULT_WATCHDOG, GuardedSession, type WatchdogOptions } from './guarded-session.js';
+import { insertStartedRow, isFailedRow, markRowFailed, readLedger, type LedgerRow } from './ledger.js';
 import { initializeLedger, p3019Refusal } from './ledger-init.js';
-import { SessionWatch } from './session-watch.js';
-import { executionMode, mayNeedSplit, splitStatements } from './sql-statements.js';
+import { checkOutcome } from './outcome-check.js';
+import { applyMode, mayNeedSplit, splitStatements, type SqlStatement } from './sql-statements.js';
+import { compareWithApproved } from './plan-binding.js';
 import { p3009Message } from './status.js';
+
+export { compareWithApproved } from './plan-binding.js';
 
 export type { DeployEvent, DeployResult, DeployFailure, InvalidIndex } from './deploy-events.js';
 
@@ -58,6 +60,18 @@ export interface DeployOptions {
   onProgress?: (event: DeployEvent) => void;
   /** application_name of the migration session (default "drawbridge deploy"). */
   applicationName?: string;
+  /**
+   * The approved plan: exactly these migrations, by name and checksum and in this order, may be
+   * applied. Anything else pending, or any file whose bytes differ, refuses the deploy before a
+   * byte is sent.
+   */
+  expected?: readonly { readonly name: string; readonly checksum: string }[];
+  /** Receives the apply journal; must store each entry durably before returning. */
+  journal?: JournalSink;
+  /** The watchdog on the migration session (defaults: DEFAULT_WATCHDOG). */
+  watchdog?: Partial<WatchdogOptions>;
+  /** How long to try to reach the database after a lost session to decide the outcome (default 60 000). */
+  outcomeWaitMs?: number;
 }
 
 /** Prisma's "pending": folder migrations without a row whose rolled_back_at is NULL. Pure. */
@@ -89,62 +103,142 @@ async function prepareSession(
 export const CLIENT_CHECK_INTERVAL_MS = 1000;
 
 interface RunState {
-  client: pg.Client;
-  watch: SessionWatch;
+  session: GuardedSession;
+  journalled: JournalEntry[];
+  parsed: ParsedDatabaseUrl;
   clock: Clock;
   opts: DeployOptions;
   emit: (e: DeployEvent) => void;
+  journal: JournalSink;
+  ledgerTable: string;
   applied: string[];
 }
 
+/** One migration as it will be sent: the bytes re-read just before, checked against the approval. */
+type Prepared =
+  | { ok: true; script: string; checksum: string; statements: SqlStatement[] | null; mode: ApplyMode }
+  | { ok: false; code: string; message: string };
+
+async function prepareFile(m: MigrationEntry, approved: string | undefined): Promise<Prepared> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(join(m.dir, 'migration.sql'));
+  } catch (err) {
+    return {
+      ok: false,
+      code: 'P3015',
+      message: m.problem?.message ?? `Cannot read ${m.name}/migration.sql: ${String(err)}`,
+    };
+  }
+  const checksum = checksumOf(bytes);
+  const expected = approved ?? m.checksum;
+  if (expected !== undefined && checksum !== expected.toLowerCase()) {
+    return {
+      ok: false,
+      code: 'PLAN_CHANGED',
+      message: `${m.name}/migration.sql changed after ${approved ? 'it was approved' : 'the deploy read it'} (checksum ${expected.slice(0, 12)} is now ${checksum.slice(0, 12)}); nothing of it was applied.`,
+    };
+  }
+  let script: string;
+  try {
+    script = utf8.decode(bytes);
+  } catch {
+    return { ok: false, code: 'P3015', message: `${m.name}/migration.sql is not valid UTF-8.` };
+  }
+  // [] = only ordinary transactional statements (no parse needed); null = the parser rejected the file.
+  const statements = mayNeedSplit(script) ? await splitStatements(script).catch(() => null) : [];
+  const mode = applyMode(statements);
+  const problem = mode === 'steps' && statements ? stepsProblem(statements) : undefined;
+  if (problem)
+    return {
+      ok: false,
+      code: 'UNSAFE_TRANSACTIONS',
+      message: `${m.name} cannot be applied safely: ${problem}`,
+    };
+  return { ok: true, script, checksum, statements, mode };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /** Applies the pending list in order; stops at the first failure. */
-async function applyAll(st: RunState, pending: MigrationEntry[], started: number): Promise<DeployResult> {
-  const { client, clock, opts } = st;
+async function applyAll(
+  st: RunState,
+  pending: MigrationEntry[],
+  approved: ReadonlyMap<string, string> | undefined,
+  started: number,
+): Promise<DeployResult> {
+  const { clock, opts } = st;
   const done = (outcome: DeployResult['outcome'], extra: Partial<DeployResult> = {}): DeployResult => ({
     outcome,
     applied: st.applied,
     durationMs: clock.now() - started,
     ...extra,
   });
+  const policy = {
+    retries: opts.lockRetries ?? 0,
+    baseDelayMs: opts.retryBaseDelayMs ?? 500,
+    maxDelayMs: opts.retryMaxDelayMs ?? 10_000,
+    random: opts.random ?? Math.random,
+  };
+  const ctx: ApplyContext = {
+    session: st.session,
+    clock,
+    policy,
+    emit: st.emit,
+    journal: st.journal,
+    ledgerTable: st.ledgerTable,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  };
   for (const [index, m] of pending.entries()) {
     if (opts.signal?.aborted) return done('cancelled');
-    if (m.script === undefined || m.checksum === undefined) {
-      const message = m.problem?.message ?? `Cannot read ${m.name}/migration.sql`;
-      st.emit({ kind: 'migration:failed', name: m.name, message, invalidIndexes: [] });
+    const file = await prepareFile(m, approved?.get(m.name));
+    if (!file.ok) {
+      st.emit({ kind: 'migration:failed', name: m.name, message: file.message, invalidIndexes: [] });
+      const failure = {
+        name: m.name,
+        code: file.code,
+        message: file.message,
+        attempts: 0,
+        invalidIndexes: [],
+        blockers: [],
+      };
       return done('failed', {
-        failure: {
-          name: m.name,
-          code: m.problem?.code === 'missing_sql' ? 'P3015' : (m.problem?.code ?? 'P3015'),
-          message,
-          attempts: 0,
-          invalidIndexes: [],
-          blockers: [],
-        },
+        failure: { ...failure, evidence: { verdict: 'not_applied', message: `${m.name} was not sent.` } },
       });
     }
-    // [] = only ordinary transactional statements (no parse needed); null = the parser rejected the file.
-    const statements = mayNeedSplit(m.script) ? await splitStatements(m.script).catch(() => null) : [];
-    const mode = statements ? executionMode(statements) : 'script';
-    const id = await insertStartedRow(client, m.name, m.checksum, new Date(clock.now()));
-    st.emit({ kind: 'migration:started', name: m.name, index: index + 1, total: pending.length, mode });
+    const rowId = randomUUID();
+    const units = file.mode === 'steps' ? (file.statements?.length ?? 1) : 1;
+    st.journal({
+      kind: 'migration',
+      name: m.name,
+      checksum: file.checksum,
+      rowId,
+      mode: file.mode,
+      pid: st.session.pid,
+      units,
+    });
+    const mode = file.mode === 'steps' ? 'statements' : 'script';
     const t0 = clock.now();
-    const policy = {
-      retries: opts.lockRetries ?? 0,
-      baseDelayMs: opts.retryBaseDelayMs ?? 500,
-      maxDelayMs: opts.retryMaxDelayMs ?? 10_000,
-      random: opts.random ?? Math.random,
-    };
-    const ctx = {
-      client,
-      watch: st.watch,
-      clock,
-      policy,
-      emit: st.emit,
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    };
-    const r = await applyMigration(ctx, m.name, m.script, statements, mode);
+    const inserted = await insertStartedRow(
+      st.session.client,
+      m.name,
+      file.checksum,
+      new Date(t0),
+      rowId,
+    ).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    if (inserted !== undefined) return lostOrThrow(st, m.name, inserted, done);
+    st.emit({ kind: 'migration:started', name: m.name, index: index + 1, total: pending.length, mode });
+    const r = await applyMigration(ctx, {
+      name: m.name,
+      rowId,
+      script: file.script,
+      statements: file.statements,
+      mode: file.mode,
+    });
     if (r.ok) {
-      await markRowFinished(client, id, new Date(clock.now()));
       st.applied.push(m.name);
       st.emit({
         kind: 'migration:finished',
@@ -154,8 +248,9 @@ async function applyAll(st: RunState, pending: MigrationEntry[], started: number
       });
       continue;
     }
-    const logs = p3018Logs(m.name, r.error, mode === 'script' ? m.script : r.failedSql);
-    await markRowFailed(client, id, logs);
+    if (st.session.isLost(r.error)) return lostOrThrow(st, m.name, r.error, done);
+    const logs = p3018Logs(m.name, r.error, mode === 'script' ? file.script : r.failedSql);
+    await markRowFailed(st.session.client, rowId, logs);
     const sqlState = sqlStateOf(r.error);
     const message = r.error instanceof Error ? r.error.message : String(r.error);
     st.emit({
@@ -165,7 +260,7 @@ async function applyAll(st: RunState, pending: MigrationEntry[], started: number
       invalidIndexes: r.invalidIndexes,
       ...(sqlState ? { sqlState } : {}),
     });
-    const failure = {
+    const failure: DeployFailure = {
       name: m.name,
       code: 'P3018',
       message,
@@ -173,6 +268,7 @@ async function applyAll(st: RunState, pending: MigrationEntry[], started: number
       attempts: r.attempts,
       invalidIndexes: r.invalidIndexes,
       blockers: r.blockers,
+      evidence: failedEvidence(m.name, file.mode, r.committed, units),
       ...(sqlState ? { sqlState } : {}),
     };
     return done(opts.signal?.aborted ? 'cancelled' : 'failed', { failure });
@@ -180,9 +276,66 @@ async function applyAll(st: RunState, pending: MigrationEntry[], started: number
   return done(st.applied.length === 0 ? 'nothing_to_apply' : 'succeeded');
 }
 
+/** What a clean failure left behind, from what the engine saw itself. Pure. */
+function failedEvidence(name: string, mode: ApplyMode, committed: number[], units: number): MigrationOutcome {
+  if (mode === 'opaque')
+    return {
+      verdict: 'unknown',
+      message: `${name} ran as one script Drawbridge could not parse; part of it may have committed if it controls its own transactions.`,
+    };
+  if (committed.length === 0)
+    return {
+      verdict: 'not_applied',
+      message: `${name} failed and its transaction was rolled back: it left no changes behind.`,
+    };
+  return {
+    verdict: 'partial',
+    committed,
+    message: `${name} failed after statement(s) ${committed.join(', ')} of ${units} had committed: it is partly applied.`,
+  };
+}
+
 /**
- * Applies every pending migration. Expected "no"s (P3019, lock busy P1002, P3005, P3009) come back
- * as `outcome: 'refused'`; connection faults throw DrawbridgeError (P1xxx).
+ * The migration session was lost while `name` ran (or its row was being written): decide its outcome
+ * from a fresh connection, from evidence only, and record a failed row the way Prisma would.
+ */
+async function lostOrThrow(
+  st: RunState,
+  name: string,
+  err: unknown,
+  done: (outcome: DeployResult['outcome'], extra?: Partial<DeployResult>) => DeployResult,
+): Promise<DeployResult> {
+  if (!st.session.isLost(err)) throw err;
+  st.session.declareLost(describeError(err));
+  const last = lastMigration(st.journalled);
+  const reason = st.session.lostReason ?? describeError(err);
+  const evidence: MigrationOutcome = last
+    ? await checkOutcome(st.parsed, last.start, last.after, {
+        clock: st.clock,
+        waitMs: st.opts.outcomeWaitMs ?? 60_000,
+        applicationPrefix: 'drawbridge deploy',
+      })
+    : { verdict: 'not_applied', message: `${name} was not sent.` };
+  if (evidence.verdict === 'applied') st.applied.push(name);
+  const message = `${reason} — ${evidence.message}`;
+  st.emit({ kind: 'migration:failed', name, message, invalidIndexes: [] });
+  return done(st.opts.signal?.aborted ? 'cancelled' : 'failed', {
+    failure: {
+      name,
+      code: 'CONNECTION_LOST',
+      message,
+      attempts: 1,
+      invalidIndexes: [],
+      blockers: [],
+      evidence,
+    },
+  });
+}
+
+/**
+ * Applies every pending migration. Expected "no"s (P3019, lock busy P1002, P3005, P3009, a plan that
+ * is not the approved one) come back as `outcome: 'refused'`; connection faults throw DrawbridgeError
+ * (P1xxx) before anything is sent, and are decided from evidence once something was.
  */
 export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const clock = opts.clock ?? systemClock;
@@ -198,9 +351,10 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const p3019 = p3019Refusal(folder);
   if (p3019) return refused(p3019);
   const parsed = parseDatabaseUrl(opts.databaseUrl, opts.applicationName ?? 'drawbridge deploy');
-  const client = await openSession(parsed);
+  const watchdog = { ...DEFAULT_WATCHDOG, ...opts.watchdog };
+  const session = await GuardedSession.open(parsed, clock, watchdog, () => emit({ kind: 'heartbeat' }));
+  const client = session.client;
   let locked = false;
-  let watch: SessionWatch | undefined;
   try {
     await prepareSession(client, parsed, opts);
     const waitMs = opts.lockWaitMs ?? 10_000;
@@ -236,16 +390,52 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
           `Use resolve --rolled-back "${failed[0]?.migrationName}" after reverting its effects, or resolve --applied after completing it by hand.`,
         ),
       );
-    const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid ?? 0;
-    watch = await SessionWatch.open(parsed, pid);
+    const pending = pendingForDeploy(folder, ledger);
+    if (opts.expected) {
+      const differs = compareWithApproved(pending, opts.expected);
+      if (differs)
+        return refused(
+          refusal(
+            'PLAN_CHANGED',
+            `Nothing was applied: what is pending is not what was approved. ${differs}`,
+            'Request the deploy again so that the new plan can be reviewed and approved.',
+          ),
+        );
+    }
+    const journalled: JournalEntry[] = [];
+    const journal = (e: JournalEntry): void => {
+      journalled.push(e);
+      opts.journal?.(e);
+    };
+    const approved = opts.expected ? new Map(opts.expected.map((e) => [e.name, e.checksum])) : undefined;
     return await applyAll(
-      { client, watch, clock, opts, emit, applied: [] },
-      pendingForDeploy(folder, ledger),
+      {
+        session,
+        parsed,
+        clock,
+        opts,
+        emit,
+        journal,
+        journalled,
+        ledgerTable: await ledgerTable(client),
+        applied: [],
+      },
+      pending,
+      approved,
       started,
     );
   } finally {
-    if (watch) await watch.close();
-    if (locked) await releaseAdvisoryLock(client).catch(() => undefined);
-    await closeSession(client);
+    if (locked && session.lostReason === undefined) await releaseAdvisoryLock(client).catch(() => undefined);
+    await session.close();
   }
+}
+
+/** The ledger table the session's search_path resolves to, schema-qualified. */
+async function ledgerTable(client: pg.Client): Promise<string> {
+  const r = await client.query<{ schema: string }>(
+    `SELECT n.nspname AS schema FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.oid = to_regclass('"_prisma_migrations"')`,
+  );
+  const schema = r.rows[0]?.schema;
+  return schema ? ledgerTableName(schema) : '"_prisma_migrations"';
 }

@@ -96,8 +96,8 @@ export async function insertStartedRow(
   name: string,
   checksum: string,
   startedAt: Date,
+  id: string = randomUUID(),
 ): Promise<string> {
-  const id = randomUUID();
   await client.query(
     'INSERT INTO "_prisma_migrations" ("id","checksum","started_at","migration_name") VALUES ($1,$2,$3,$4)',
     [id, checksum, startedAt, name],

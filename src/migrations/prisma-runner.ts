@@ -4,10 +4,12 @@
  * outcome, and re-reads the ledger afterwards: the database, not the CLI's words, says what happened.
  */
 import { systemClock, type Clock } from '../base/clock.js';
-import { DrawbridgeError } from '../base/errors.js';
+import { DrawbridgeError, refusal, type Refusal } from '../base/errors.js';
 import { redact } from '../base/redact.js';
 import type { Executor, OutputLine } from '../exec/executor.js';
 import { parseDatabaseUrl } from './connection.js';
+import { compareWithApproved } from './plan-binding.js';
+import { readMigrationsFolder } from './folder.js';
 import { getStatus, type StatusReport } from './status.js';
 
 /** Inputs of a Prisma CLI run. */
@@ -27,12 +29,20 @@ export interface PrismaRunOptions {
   /** Each output line as it arrives, redacted. */
   onOutput?: (line: OutputLine) => void;
   clock?: Clock;
+  /**
+   * The approved migrations (names and checksums, in order). The CLI is not started unless exactly
+   * these are pending with these bytes. (The CLI reads the files itself a moment later; the verify
+   * step compares the checksums the ledger then records with the approved ones.)
+   */
+  expected?: readonly { readonly name: string; readonly checksum: string }[];
 }
 
 /** How the run ended, with the ledger as truth. */
 export interface PrismaRunResult {
   /** `succeeded` needs exit 0 AND no failed row afterwards. */
-  outcome: 'succeeded' | 'failed' | 'cancelled' | 'timed_out';
+  outcome: 'succeeded' | 'failed' | 'cancelled' | 'timed_out' | 'refused';
+  /** Why the CLI was not started (`refused`). */
+  refusal?: Refusal;
   exitCode: number | null;
   /** First Prisma error code seen in the output (`Error: P3018`, `Error: P1001: ...`). */
   prismaErrorCode?: string;
@@ -63,8 +73,31 @@ export async function runPrismaDeploy(opts: PrismaRunOptions): Promise<PrismaRun
   parseDatabaseUrl(opts.databaseUrl); // validates and registers the password for redaction
   const clock = opts.clock ?? systemClock;
   const statusOpts = { databaseUrl: opts.databaseUrl, migrationsDir: opts.migrationsDir, clock };
-  const before = appliedNames(await getStatus(statusOpts));
+  const initial = await getStatus(statusOpts);
+  const before = appliedNames(initial);
   const started = clock.now();
+  if (opts.expected) {
+    const folder = await readMigrationsFolder(opts.migrationsDir);
+    const pending = folder.migrations.filter((m) => initial.toApply.includes(m.name));
+    const differs = compareWithApproved(pending, opts.expected);
+    if (differs) {
+      return {
+        outcome: 'refused',
+        refusal: refusal(
+          'PLAN_CHANGED',
+          `The Prisma CLI was not started: what is pending is not what was approved. ${differs}`,
+          'Request the deploy again so that the new plan can be reviewed and approved.',
+        ),
+        exitCode: null,
+        applied: [],
+        failed: [],
+        status: initial,
+        stdout: '',
+        stderr: '',
+        durationMs: 0,
+      };
+    }
+  }
   const res = await opts.executor.run(
     {
       command,

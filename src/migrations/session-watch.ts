@@ -58,6 +58,42 @@ export class SessionWatch {
     }));
   }
 
+  /**
+   * One look at the watched session: its state (undefined when it is gone) and who blocks it.
+   */
+  async probe(): Promise<{ state: string | undefined; blockers: Blocker[] }> {
+    const res = await this.client.query<BlockerRow & { target_state: string | null }>(
+      `SELECT t.state AS target_state, b.pid, b.application_name, b.state,
+              floor(extract(epoch FROM (clock_timestamp() - b.xact_start)) * 1000)::bigint::text AS xact_age_ms,
+              b.query
+         FROM (SELECT state FROM pg_stat_activity WHERE pid = $1) t
+         LEFT JOIN LATERAL (SELECT a.pid, a.application_name, a.state, a.xact_start, a.query
+                              FROM pg_stat_activity a WHERE a.pid = ANY (pg_blocking_pids($1))) b ON true
+        ORDER BY b.pid`,
+      [this.targetPid],
+    );
+    const first = res.rows[0];
+    return {
+      state: first ? (first.target_state ?? 'unknown') : undefined,
+      blockers: res.rows
+        .filter((r) => r.pid !== null)
+        .map((r) => ({
+          pid: r.pid,
+          applicationName: r.application_name ?? '',
+          state: r.state ?? 'unknown',
+          xactAgeMs: r.xact_age_ms === null ? null : Number(r.xact_age_ms),
+          query: r.query ?? '',
+        })),
+    };
+  }
+
+  /** Drops the watch connection at once (its path is presumed broken). */
+  abandon(): void {
+    const stream = (this.client as unknown as { connection?: { stream?: { destroy(): void } } }).connection
+      ?.stream;
+    stream?.destroy();
+  }
+
   /** Cancels the statement the watched session is running. */
   async cancel(): Promise<void> {
     await this.client.query('SELECT pg_cancel_backend($1)', [this.targetPid]);

@@ -16,7 +16,29 @@ export interface SqlStatement {
   concurrentIndex: boolean;
   /** Explicit transaction control (BEGIN, COMMIT, ROLLBACK, SAVEPOINT …). */
   transactionControl: boolean;
+  /** For transaction control: which one (`begin`, `commit`, `rollback`, `savepoint`, `prepare` …). */
+  txn?: TxnKind;
+  /** `COMMIT AND CHAIN` / `ROLLBACK AND CHAIN`: a new transaction starts at once. */
+  chain?: boolean;
+  /** `CALL`: a procedure may commit or roll back by itself, so it is never wrapped in a transaction. */
+  call: boolean;
 }
+
+/** The transaction control statements, by what they do to the session's transaction. */
+export type TxnKind = 'begin' | 'commit' | 'rollback' | 'savepoint' | 'prepare' | 'other';
+
+const TXN_KINDS: Record<string, TxnKind> = {
+  TRANS_STMT_BEGIN: 'begin',
+  TRANS_STMT_START: 'begin',
+  TRANS_STMT_COMMIT: 'commit',
+  TRANS_STMT_ROLLBACK: 'rollback',
+  TRANS_STMT_SAVEPOINT: 'savepoint',
+  TRANS_STMT_RELEASE: 'savepoint',
+  TRANS_STMT_ROLLBACK_TO: 'savepoint',
+  TRANS_STMT_PREPARE: 'prepare',
+  TRANS_STMT_COMMIT_PREPARED: 'prepare',
+  TRANS_STMT_ROLLBACK_PREPARED: 'prepare',
+};
 
 type Node = Record<string, unknown>;
 
@@ -83,8 +105,33 @@ export async function splitStatements(script: string): Promise<SqlStatement[]> {
       .subarray(start, end)
       .toString('utf8')
       .replace(/^\s*\n/, '');
-    return { sql, kind, ...classifyNode(kind, node), transactionControl: kind === 'TransactionStmt' };
+    const control = kind === 'TransactionStmt';
+    return {
+      sql,
+      kind,
+      ...classifyNode(kind, node),
+      transactionControl: control,
+      call: kind === 'CallStmt',
+      ...(control ? { txn: TXN_KINDS[String(node.kind)] ?? 'other', chain: node.chain === true } : {}),
+    };
   });
+}
+
+/**
+ * How Drawbridge runs a file so that "its SQL committed" and "the ledger says finished" are one fact:
+ * - `atomic`: only ordinary transactional statements. The file goes as one simple-query script inside
+ *   a transaction Drawbridge opens, and the ledger's finish is written in that same transaction.
+ * - `steps`: explicit transaction control, statements that refuse transaction blocks, or CALL. Each
+ *   statement is sent on its own; ordinary ones outside the file's own transactions are wrapped in one
+ *   of Drawbridge's, and the transaction id of every transaction is journaled before its work is sent.
+ * - `opaque`: the parser rejected the file. It goes as one script, Prisma's way, and its outcome after
+ *   a lost connection can only be read from the ledger.
+ * `statements` is the parser's split ([] when the cheap pre-check found nothing to split, null when
+ * the parser rejected the file). Pure.
+ */
+export function applyMode(statements: SqlStatement[] | null): 'atomic' | 'steps' | 'opaque' {
+  if (statements === null) return 'opaque';
+  return statements.some((s) => s.nonTransactional || s.transactionControl || s.call) ? 'steps' : 'atomic';
 }
 
 /**

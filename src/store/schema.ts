@@ -91,4 +91,13 @@ export const schemaSteps: readonly string[] = [
   `,
   // 2: the plan report a run was requested with (review, impact, preflight), for re-rendering its message
   `ALTER TABLE runs ADD COLUMN report_json TEXT;`,
+  // 3: the apply journal: what the engine was about to send (migration, statement, transaction id),
+  // written before it is sent, so that after a crash the outcome is decided from evidence
+  `CREATE TABLE apply_journal (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    seq INTEGER NOT NULL,
+    entry_json TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (run_id, seq)
+  );`,
 ];

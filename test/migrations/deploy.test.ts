@@ -151,7 +151,7 @@ describe('native deploy', () => {
     expect((await rows()).map((x) => [x.migration_name, x.applied_steps_count])).toEqual([['1_alter', 1]]);
   });
 
-  it('applies a CONCURRENTLY file as Prisma does, and a mixed file statement by statement', async () => {
+  it('applies a CONCURRENTLY file and a mixed file statement by statement, outside any transaction block', async () => {
     const dir = folder({
       '1_table':
         'CREATE TABLE t (id int, email text);\nINSERT INTO t SELECT g, g::text FROM generate_series(1, 100) g;',
@@ -165,10 +165,10 @@ describe('native deploy', () => {
     const modes = events.flatMap((e) => (e.kind === 'migration:started' ? [[e.name, e.mode]] : []));
     expect(modes).toEqual([
       ['1_table', 'script'],
-      ['2_cic', 'script'],
+      ['2_cic', 'statements'],
       ['3_mixed', 'statements'],
     ]);
-    expect(events.filter((e) => e.kind === 'statement:started')).toHaveLength(3);
+    expect(events.filter((e) => e.kind === 'statement:started')).toHaveLength(4);
     const idx = await db.query(`SELECT indexname FROM pg_indexes WHERE tablename = 't' ORDER BY 1`);
     expect(idx.rows.map((x) => x.indexname)).toEqual(['t_note_idx']);
   });

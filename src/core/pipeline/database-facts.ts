@@ -5,6 +5,7 @@
  */
 import { closeSession, openSession, parseDatabaseUrl, quoteIdent } from '../../migrations/connection.js';
 import { redact } from '../../base/redact.js';
+import { readLedger } from '../../migrations/ledger.js';
 
 /** A transaction, other than ours, that holds a lock on a table the plan touches. */
 export interface OpenTransaction {
@@ -117,4 +118,33 @@ export async function countRows(
   } finally {
     await closeSession(client);
   }
+}
+
+/** One `_prisma_migrations` row as verify compares it with the approved plan. */
+export interface LedgerFact {
+  readonly id: string;
+  readonly name: string;
+  readonly checksum: string;
+  readonly finished: boolean;
+}
+
+/** Every ledger row (empty when there is no ledger yet). */
+export async function ledgerFacts(databaseUrl: string): Promise<LedgerFact[]> {
+  const client = await openSession(parseDatabaseUrl(databaseUrl, 'drawbridge verify'));
+  try {
+    const rows = (await readLedger(client)) ?? [];
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.migrationName,
+      checksum: r.checksum,
+      finished: r.finishedAt !== null,
+    }));
+  } finally {
+    await closeSession(client);
+  }
+}
+
+/** The ids of the ledger rows that exist now (taken before apply, so verify can see what is new). */
+export async function ledgerRowIds(databaseUrl: string): Promise<string[]> {
+  return (await ledgerFacts(databaseUrl)).map((r) => r.id);
 }

@@ -2,14 +2,17 @@
  * Start-up recovery with the ledger and the database. core/runs/recovery.ts decides what each
  * unfinished run and restore becomes; here each change is told in the run's thread: a run that was
  * working is interrupted and its ledger re-read (what the database shows for its plan); an approved
- * run that had not started waits for approval again. Nothing is applied by itself.
+ * run that had not started waits for approval again; a restore the bot died during is reported with
+ * what the database shows (recover-restores.ts). Nothing is applied or restored by itself.
  */
 import { describeError } from '../../base/errors.js';
 import { getStatus } from '../../migrations/get-status.js';
 import type { RunRecord } from '../../store/run-types.js';
 import { openDatabaseTarget } from '../database-target.js';
+import { decideInterruptedApply, describeVerdict } from './apply-evidence.js';
 import type { CoreDeps } from '../deps.js';
 import { recoverAfterRestart, type LapsedApproval } from '../runs/recovery.js';
+import { reportInterruptedRestores, type RecoveredRestore } from './recover-restores.js';
 import type { PipelineObserver } from './types.js';
 
 /** Half-second rounds to wait for a dead bot's migration session to end (10 s in all). */
@@ -33,6 +36,10 @@ async function ledgerSentence(deps: CoreDeps, run: RunRecord): Promise<string> {
   try {
     const target = await openDatabaseTarget(deps, run.environment);
     try {
+      // First the evidence: the journal says what was under way; a fresh connection ends the dead
+      // bot's session where that is safe and decides whether the migration committed.
+      const verdict = await decideInterruptedApply(deps, run, target.url, ORPHAN_WAIT_ROUNDS * 500);
+      const evidence = verdict ? ` ${describeVerdict(verdict)}` : '';
       // The dead process's migration session may still be ending (the server notices a vanished
       // client within about a second); read the ledger once it has let go of the migration lock.
       const read = () =>
@@ -54,7 +61,7 @@ async function ledgerSentence(deps: CoreDeps, run: RunRecord): Promise<string> {
       const parts = [...groups.entries()].map(
         ([state, names]) => `${names.length} ${state} (${names.join(', ')})`,
       );
-      return `The ledger now shows this run's ${run.plan.migrations.length} migration(s) as: ${parts.join('; ')}.${orphan}`;
+      return `The ledger now shows this run's ${run.plan.migrations.length} migration(s) as: ${parts.join('; ')}.${evidence}${orphan}`;
     } finally {
       await target.close().catch(() => undefined);
     }
@@ -68,6 +75,7 @@ export interface RecoveryReport {
   readonly interrupted: readonly RecoveredRun[];
   readonly lapsedApprovals: readonly LapsedApproval[];
   readonly cancelled: readonly RunRecord[];
+  readonly restores: readonly RecoveredRestore[];
 }
 
 export async function recoverRuns(deps: CoreDeps, emit: PipelineObserver): Promise<RecoveryReport> {
@@ -76,7 +84,8 @@ export async function recoverRuns(deps: CoreDeps, emit: PipelineObserver): Promi
   for (const one of found.interrupted) interrupted.push(await reportInterrupted(deps, one, emit));
   for (const lapsed of found.lapsedApprovals) reportLapsed(lapsed, emit);
   for (const run of found.cancelled) emit({ kind: 'run:changed', runId: run.id });
-  return { interrupted, lapsedApprovals: found.lapsedApprovals, cancelled: found.cancelled };
+  const restores = await reportInterruptedRestores(deps, found.interruptedRestores, emit);
+  return { interrupted, lapsedApprovals: found.lapsedApprovals, cancelled: found.cancelled, restores };
 }
 
 async function reportInterrupted(
@@ -91,7 +100,7 @@ async function reportInterrupted(
     runId: found.run.id,
     detail: {
       title: 'Drawbridge restarted',
-      text: `Drawbridge restarted while this run was ${found.previousState}${during}; the run is now interrupted and its lock released. ${ledger} Nothing will be applied again by itself: use the buttons on the run message (Mark rolled back, Restore backup, Retry).`,
+      text: `Drawbridge restarted while this run was ${found.previousState}${during}; the run is now interrupted and its lock released. ${ledger} Nothing will be applied again by itself: use the buttons on the run message.`,
     },
   });
   emit({ kind: 'run:changed', runId: found.run.id });

@@ -27,6 +27,8 @@ export interface RunScratch {
   countsBefore?: Record<string, number | null>;
   /** The migration the apply step left failed in the ledger, if any. */
   failedMigration?: string;
+  /** Ledger row ids before apply: verify checks that every new row is an approved migration. */
+  ledgerBefore?: string[];
   warnings: string[];
 }
 
@@ -49,6 +51,8 @@ export interface StepContext {
   progress(text: string): void;
   /** Posts a detail to the run's thread. */
   detail(title: string, text: string, code?: boolean): void;
+  /** Tells the step watchdog the step is alive without changing the progress line. */
+  alive(): void;
 }
 
 /** How a step ended well. */

@@ -22,6 +22,7 @@ import {
   type StepFunction,
 } from './run-context.js';
 import { takeRunLock, type RunLock } from './run-lock.js';
+import { watchStep } from './step-watchdog.js';
 import { finishFailedRun } from './run-failure.js';
 import { announceStep, closeStep } from './steps/announce-steps.js';
 import { applyStep } from './steps/apply-step.js';
@@ -141,6 +142,7 @@ async function runSteps(
     progress: (text) => opts.emit({ kind: 'progress', runId: run.id, step: current, text }),
     detail: (title, text, code) =>
       opts.emit({ kind: 'detail', runId: run.id, detail: { title, text, ...(code ? { code } : {}) } }),
+    alive: () => undefined,
   });
   try {
     target = await openDatabaseTarget(deps, run.environment);
@@ -211,7 +213,8 @@ async function runOneStep(
     opts.emit({ kind: 'step:finished', runId, step, state, durationMs: ctx.deps.clock.now() - t0, summary });
   };
   try {
-    const outcome = await STEP_FUNCTIONS[step](ctx);
+    const stallMs = ctx.env.watchdog.stepStallMinutes * 60_000;
+    const outcome = await watchStep(ctx, stallMs, STEP_FUNCTIONS[step]);
     end(outcome.state, outcome.summary, {
       detail: { summary: outcome.summary, ...(outcome.detail === undefined ? {} : { data: outcome.detail }) },
     });

@@ -6,6 +6,7 @@ import type { RunStore } from '../../store/run-store.js';
 import type { RunRecord, StepRecord } from '../../store/run-types.js';
 import type { CoreDeps } from '../deps.js';
 import { approvalExpiresAt, tallyVotes } from '../runs/approval-policy.js';
+import { describeVerdict, verdictOf, type RecordedVerdict } from './apply-evidence.js';
 import type { StoredBackup } from './run-context.js';
 import type { PlanReport, RunActions, RunView } from './types.js';
 
@@ -28,18 +29,29 @@ export function failedMigrationOf(steps: readonly StepRecord[]): string | undefi
   return typeof data?.failed === 'string' ? data.failed : undefined;
 }
 
-function actionsFor(run: RunRecord, steps: readonly StepRecord[], active: boolean): RunActions {
+function actionsFor(
+  run: RunRecord,
+  steps: readonly StepRecord[],
+  active: boolean,
+  verdict: RecordedVerdict | undefined,
+): RunActions {
   const running = steps.find((s) => s.state === 'running');
   const cancel =
     ['planned', 'awaiting_approval', 'approved'].includes(run.state) ||
     (run.state === 'running' && active && (!running || CANCELLABLE_STEPS.includes(running.name)));
   const wayBack = WAYS_BACK_STATES.includes(run.state);
-  const failed = failedMigrationOf(steps);
+  const failed = failedMigrationOf(steps) ?? verdict?.name;
+  // With evidence, Mark rolled back only when the migration left nothing behind; without (the
+  // Prisma CLI runner, a run that stopped before apply) as before, behind its confirmation.
+  const mayMark = verdict
+    ? verdict.verdict === 'not_applied'
+    : failed !== undefined || run.state === 'interrupted';
   return {
     vote: run.state === 'awaiting_approval',
     cancel,
-    markRolledBack: wayBack && (failed !== undefined || run.state === 'interrupted'),
+    markRolledBack: wayBack && mayMark,
     ...(failed ? { failedMigration: failed } : {}),
+    ...(verdict ? { evidence: describeVerdict(verdict) } : {}),
     restore: wayBack && storedBackupOf(run) !== undefined,
     retry: RETRY_STATES.includes(run.state),
   };
@@ -71,6 +83,6 @@ export function buildRunView(
     },
     ...(extra.progress ? { progress: extra.progress } : {}),
     ...(report ? { report } : {}),
-    actions: actionsFor(run, steps, extra.active ?? false),
+    actions: actionsFor(run, steps, extra.active ?? false, verdictOf(deps, run.id, steps)),
   };
 }

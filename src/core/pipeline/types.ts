@@ -143,6 +143,11 @@ export interface RunActions {
   readonly markRolledBack: boolean;
   /** The migration the apply step left failed, when known. */
   readonly failedMigration?: string;
+  /**
+   * What the evidence says that migration left behind (one sentence), when a verdict was reached.
+   * Mark rolled back is offered only when it left nothing.
+   */
+  readonly evidence?: string;
   /** A verified backup exists to restore. */
   readonly restore: boolean;
   readonly retry: boolean;

@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import { describeError } from '../../base/errors.js';
-import { registerSecret } from '../../base/redact.js';
+import { registerUrlSecrets } from '../../base/redact.js';
 import type { TableFacts } from './impact-estimate.js';
 
 /** A table to look up, by schema and name as the parser produced them. */
@@ -34,11 +34,7 @@ export async function readTableFacts(
   databaseUrl: string,
   tables: TableRef[],
 ): Promise<Map<string, TableFacts>> {
-  try {
-    registerSecret(new URL(databaseUrl).password);
-  } catch {
-    // Not a URL (a conninfo string): redact() still hides password= values by pattern.
-  }
+  registerUrlSecrets(databaseUrl);
   const client = new pg.Client({
     connectionString: databaseUrl,
     application_name: 'drawbridge-review',

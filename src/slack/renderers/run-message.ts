@@ -3,6 +3,7 @@
  * with its state and timing, the progress line, and the buttons that make sense now. Pure data →
  * Block Kit; re-rendered and sent with chat.update whenever the run changes.
  */
+import { WAYS_BACK_STATES } from '../../core/pipeline/run-view.js';
 import { STEP_TITLES, type PipelineStep, type RunView } from '../../core/pipeline/types.js';
 import { describeApprovers } from '../../core/runs/approval-policy.js';
 import { shortHash } from '../../core/runs/plan.js';
@@ -162,7 +163,7 @@ function actionBlock(v: RunView): Block | undefined {
         undefined,
         confirmDialog(
           'Mark rolled back?',
-          `Records ${a.failedMigration ? `\`${esc(a.failedMigration)}\`` : 'the failed migration'} as rolled back (prisma migrate resolve --rolled-back). Only do this if it left no changes behind: a transactional migration that failed did not.`,
+          `Records ${a.failedMigration ? `\`${esc(a.failedMigration)}\`` : 'the failed migration'} as rolled back (prisma migrate resolve --rolled-back). ${a.evidence ? 'The evidence says it left no changes behind (see the message).' : 'Only do this if it left no changes behind: a transactional migration that failed did not.'}`,
           'Mark rolled back',
         ),
       ),
@@ -201,6 +202,12 @@ export function renderRunMessage(v: RunView): SlackMessage {
     blocks.push(
       context(
         `Backup: \`${esc(backup.fileName)}\`${backup.sha256 ? ` · sha256 ${backup.sha256.slice(0, 12)}…` : ''} · restore command in the thread`,
+      ),
+    );
+  if (v.actions.evidence && WAYS_BACK_STATES.includes(r.state))
+    blocks.push(
+      section(
+        `*What ${esc(v.actions.failedMigration ?? 'the migration')} left behind:* ${esc(v.actions.evidence)}`,
       ),
     );
   const actions = actionBlock(v);

@@ -5,7 +5,9 @@
  */
 import type { Refusal } from '../../../base/errors.js';
 import type { DeployEvent } from '../../../migrations/deploy.js';
+import { ApplyJournalStore } from '../../../store/apply-journal-store.js';
 import { applyEnvironment, type EngineRun } from '../../engine-service.js';
+import { ledgerRowIds } from '../database-facts.js';
 import type { StepContext, StepOutcome } from '../run-context.js';
 import { RunCancelled, StepStopped } from '../run-context.js';
 
@@ -26,6 +28,10 @@ function describeEvent(e: DeployEvent): string | undefined {
 
 function onEvent(ctx: StepContext, finished: string[]): (e: DeployEvent) => void {
   return (e) => {
+    if (e.kind === 'heartbeat') {
+      ctx.alive();
+      return;
+    }
     const line = describeEvent(e);
     if (line) ctx.progress(line);
     if (e.kind === 'migration:finished') {
@@ -37,8 +43,13 @@ function onEvent(ctx: StepContext, finished: string[]): (e: DeployEvent) => void
 export async function applyStep(ctx: StepContext): Promise<StepOutcome> {
   const finished: string[] = [];
   const output: string[] = [];
+  const journal = new ApplyJournalStore(ctx.deps.store);
+  ctx.scratch.ledgerBefore = await ledgerRowIds(ctx.databaseUrl);
   const result: EngineRun | Refusal = await applyEnvironment(ctx.deps, ctx.run.environment, {
     signal: ctx.signal,
+    // What runs is exactly what was approved: these names, in this order, with these bytes.
+    expected: ctx.run.plan.migrations.map((m) => ({ name: m.name, checksum: m.checksum })),
+    journal: (entry) => journal.append(ctx.run.id, entry),
     onProgress: onEvent(ctx, finished),
     onOutput: (l) => {
       output.push(l.line);
@@ -55,7 +66,9 @@ export async function applyStep(ctx: StepContext): Promise<StepOutcome> {
 
 function nativeOutcome(ctx: StepContext, r: Extract<EngineRun, { runner: 'native' }>['result']): StepOutcome {
   if (r.failure) {
-    if (r.failure.code === 'P3018') ctx.scratch.failedMigration = r.failure.name;
+    if (r.failure.code === 'P3018' || r.failure.code === 'CONNECTION_LOST')
+      ctx.scratch.failedMigration = r.failure.name;
+    if (r.failure.evidence) ctx.detail(`What ${r.failure.name} left behind`, r.failure.evidence.message);
     const sql = r.failure.logs ?? r.failure.message;
     ctx.detail(`Migration ${r.failure.name} failed`, sql, true);
     for (const idx of r.failure.invalidIndexes) {
@@ -77,9 +90,9 @@ function nativeOutcome(ctx: StepContext, r: Extract<EngineRun, { runner: 'native
     case 'cancelled':
       throw new RunCancelled(
         r.failure
-          ? `Cancelled during ${r.failure.name}: the running statement was cancelled and its transaction rolled back (${r.applied.length} applied before it).`
+          ? `Cancelled during ${r.failure.name}: the running statement was cancelled. ${r.failure.evidence?.message ?? 'Its outcome is unknown.'} (${r.applied.length} applied before it).`
           : `Cancelled between migrations (${r.applied.length} applied).`,
-        { applied: r.applied, failed: r.failure?.name },
+        { applied: r.applied, failed: r.failure?.name, evidence: r.failure?.evidence },
       );
     case 'refused':
       throw new StepStopped(
@@ -95,13 +108,16 @@ function nativeOutcome(ctx: StepContext, r: Extract<EngineRun, { runner: 'native
           ? `Migration ${f.name} failed${f.sqlState ? ` (SQLSTATE ${f.sqlState})` : ''}: ${f.message}`
           : 'The deploy failed',
         false,
-        { detail: { applied: r.applied, failed: f?.name } },
+        { detail: { applied: r.applied, failed: f?.name, evidence: f?.evidence } },
       );
     }
   }
 }
 
 function prismaOutcome(ctx: StepContext, r: Extract<EngineRun, { runner: 'prisma' }>['result']): StepOutcome {
+  if (r.outcome === 'refused') {
+    throw new StepStopped(r.refusal?.code ?? 'PLAN_CHANGED', r.refusal?.message ?? 'Refused', true);
+  }
   if (r.failed[0]) ctx.scratch.failedMigration = r.failed[0];
   if (r.outcome === 'succeeded') {
     return {

@@ -4,7 +4,7 @@
  */
 import { getStatus } from '../../../migrations/get-status.js';
 import { checkHealth } from '../../../integrations/healthcheck.js';
-import { countRows } from '../database-facts.js';
+import { countRows, ledgerFacts } from '../database-facts.js';
 import type { StepContext, StepOutcome } from '../run-context.js';
 import { RunCancelled, StepStopped } from '../run-context.js';
 import { runConfiguredCommand } from './maintenance-steps.js';
@@ -25,8 +25,9 @@ export async function verifyStep(ctx: StepContext): Promise<StepOutcome> {
       false,
     );
   }
+  await checkLedgerAgainstPlan(ctx);
   const lines = [
-    `Ledger: all ${ctx.run.plan.migrations.length} planned migration(s) applied; ${status.toApply.length} pending.`,
+    `Ledger: all ${ctx.run.plan.migrations.length} planned migration(s) applied with the approved checksums; ${status.toApply.length} pending.`,
   ];
   const before = ctx.scratch.countsBefore ?? {};
   const after = await countRows(ctx.databaseUrl, ctx.env.criticalTables);
@@ -58,6 +59,32 @@ export async function verifyStep(ctx: StepContext): Promise<StepOutcome> {
     summary: `ledger clean${tables ? `; ${tables} critical table(s) kept their rows` : ''}`,
     detail: { before, after },
   };
+}
+
+/**
+ * What was applied is what was approved: every ledger row added since apply began names an approved
+ * migration, and each approved migration's finished row carries the approved checksum.
+ */
+async function checkLedgerAgainstPlan(ctx: StepContext): Promise<void> {
+  const rows = await ledgerFacts(ctx.databaseUrl);
+  const before = new Set(ctx.scratch.ledgerBefore ?? []);
+  const approved = new Map(ctx.run.plan.migrations.map((m) => [m.name, m.checksum.toLowerCase()]));
+  const problems: string[] = [];
+  for (const r of rows.filter((row) => !before.has(row.id))) {
+    const sum = approved.get(r.name);
+    if (sum === undefined) problems.push(`${r.name} was applied but is not in the approved plan`);
+    else if (r.checksum.toLowerCase() !== sum)
+      problems.push(
+        `${r.name} was applied with checksum ${r.checksum.slice(0, 12)}, not the approved ${sum.slice(0, 12)}`,
+      );
+  }
+  if (problems.length > 0) {
+    throw new StepStopped(
+      'VERIFY_PLAN',
+      `The ledger shows work nobody approved: ${problems.join('; ')}.`,
+      false,
+    );
+  }
 }
 
 export async function postDeployStep(ctx: StepContext): Promise<StepOutcome> {
