@@ -2,21 +2,91 @@
  * Redaction of secrets in any text that leaves the process: logs, Slack messages, the audit log,
  * error messages. Two layers: patterns that recognise secrets by shape (passwords inside URLs and
  * conninfo strings, Slack tokens, Authorization headers), and exact values registered when a secret
- * is read (signing secret, API keys, database passwords), which catches them in any shape.
+ * is read (signing secret, API keys, database passwords, however short), which catches them in any
+ * shape.
  */
 
 const MASK = '***';
-const knownSecrets = new Set<string>();
 
-/** Registers a secret value so that every later `redact` call hides it. Short values are ignored. */
-export function registerSecret(value: string | undefined | null): void {
-  if (!value || value.length < 6) return;
-  knownSecrets.add(value);
+/**
+ * Secrets at least this long are replaced wherever they occur, even inside a longer word: such a
+ * string is unlikely to be ordinary text. Shorter ones (a 5-character database password) are replaced
+ * only where they stand as a token of their own — not glued to a letter, digit or underscore on a side
+ * where the secret itself starts or ends with one — because replacing every occurrence of, say, `a`
+ * or `app` would mangle every message. A short secret is still never printed as itself: as a token it
+ * is masked, inside a URL's userinfo or after `password=` the patterns below mask it, and a mere
+ * substring of a longer word (`apple` for `app`) does not reveal it.
+ */
+const SUBSTRING_MIN_LENGTH = 6;
+/** Long secrets, longest first (so that a URL is masked whole before the password inside it). */
+let substringSecrets: string[] = [];
+/** Short secrets and the token pattern of each. */
+const tokenSecrets = new Map<string, RegExp>();
+
+const WORD_AT_START = /^[\p{L}\p{N}_]/u;
+const WORD_AT_END = /[\p{L}\p{N}_]$/u;
+
+function tokenPattern(secret: string): RegExp {
+  const escaped = secret.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const before = WORD_AT_START.test(secret) ? '(?<![\\p{L}\\p{N}_])' : '';
+  const after = WORD_AT_END.test(secret) ? '(?![\\p{L}\\p{N}_])' : '';
+  return new RegExp(`${before}${escaped}${after}`, 'gu');
+}
+
+/**
+ * The shapes a secret takes in text that leaves the process: as it is, percent-encoded (URLs),
+ * escaped inside a JSON string (log lines are JSON, written after redaction of their fields would be
+ * too late for a quote or backslash in the secret), and mrkdwn-escaped (`&`, `<`, `>` in Slack text).
+ */
+function shapesOf(value: string): Set<string> {
+  const shapes = new Set([value]);
   try {
-    const encoded = encodeURIComponent(value);
-    if (encoded !== value) knownSecrets.add(encoded);
+    shapes.add(encodeURIComponent(value));
   } catch {
-    // A lone surrogate cannot be URI-encoded; the raw value is registered already.
+    // A lone surrogate cannot be URI-encoded; the raw value is there already.
+  }
+  shapes.add(JSON.stringify(value).slice(1, -1));
+  shapes.add(value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+  return shapes;
+}
+
+/**
+ * Registers a secret value, whatever its length, so that every later `redact` call hides it (see
+ * {@link SUBSTRING_MIN_LENGTH} for how short ones are matched). Empty values are ignored.
+ */
+export function registerSecret(value: string | undefined | null): void {
+  if (!value) return;
+  let added = false;
+  for (const shape of shapesOf(value)) {
+    if (shape.length >= SUBSTRING_MIN_LENGTH) {
+      if (!substringSecrets.includes(shape)) {
+        substringSecrets.push(shape);
+        added = true;
+      }
+    } else if (!tokenSecrets.has(shape)) {
+      tokenSecrets.set(shape, tokenPattern(shape));
+    }
+  }
+  if (added) substringSecrets = [...substringSecrets].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Registers a connection URL whole, and its password both as written (percent-encoded) and decoded.
+ * A value that is not a URL (a conninfo string) is registered whole; its `password=` is a pattern.
+ */
+export function registerUrlSecrets(url: string): void {
+  registerSecret(url);
+  let password: string;
+  try {
+    password = new URL(url).password;
+  } catch {
+    return;
+  }
+  registerSecret(password);
+  try {
+    registerSecret(decodeURIComponent(password));
+  } catch {
+    // A malformed percent-escape: the password is registered as written.
   }
 }
 
@@ -41,8 +111,11 @@ const patterns: [RegExp, string][] = [
 /** Returns `text` with every recognisable or registered secret replaced by `***`. */
 export function redact(text: string): string {
   let out = text;
-  for (const secret of knownSecrets) {
+  for (const secret of substringSecrets) {
     if (out.includes(secret)) out = out.split(secret).join(MASK);
+  }
+  for (const [secret, pattern] of tokenSecrets) {
+    if (out.includes(secret)) out = out.replace(pattern, MASK);
   }
   for (const [re, replacement] of patterns) out = out.replace(re, replacement);
   return out;
@@ -76,5 +149,6 @@ export function safeDatabaseUrl(url: string): string {
 
 /** Test hook: forget every registered secret. */
 export function clearRegisteredSecrets(): void {
-  knownSecrets.clear();
+  substringSecrets = [];
+  tokenSecrets.clear();
 }
