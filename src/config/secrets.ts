@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { DrawbridgeError } from '../base/errors.js';
-import { registerSecret } from '../base/redact.js';
+import { registerSecret, registerUrlSecrets } from '../base/redact.js';
 import type { FileConfig } from './file-schema.js';
 
 export interface SecretSource {
@@ -24,20 +24,6 @@ function fromEnv(vars: Record<string, string | undefined>, name: string, what: s
     });
   }
   return value;
-}
-
-/** Registers the password of a URL (raw and percent-decoded) and the URL itself. */
-export function registerUrlSecrets(url: string): void {
-  registerSecret(url);
-  try {
-    const u = new URL(url);
-    if (u.password) {
-      registerSecret(u.password);
-      registerSecret(decodeURIComponent(u.password));
-    }
-  } catch {
-    // Not a URL: the whole value is registered already.
-  }
 }
 
 export function createSecretSource(file: FileConfig, vars: Record<string, string | undefined>): SecretSource {

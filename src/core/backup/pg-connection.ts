@@ -4,7 +4,7 @@
  * variables, so that no secret ever reaches a command line.
  */
 import { DrawbridgeError } from '../../base/errors.js';
-import { registerSecret, safeDatabaseUrl } from '../../base/redact.js';
+import { registerUrlSecrets, safeDatabaseUrl } from '../../base/redact.js';
 
 /** Connection parameters for pg_dump, pg_restore and psql. */
 export interface PgConnection {
@@ -44,6 +44,8 @@ export function pgConnection(databaseUrl: string): PgConnection {
       cause,
     });
   }
+  // The URL as written and its password (raw and decoded); the decoded one also goes to PGPASSWORD.
+  registerUrlSecrets(databaseUrl);
   const display = safeDatabaseUrl(databaseUrl);
   if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
     throw new DrawbridgeError('BACKUP_BAD_URL', `Not a PostgreSQL URL: ${display}`);
@@ -57,9 +59,7 @@ export function pgConnection(databaseUrl: string): PgConnection {
   const user = decodeURIComponent(u.username);
   const env: Record<string, string> = {};
   if (u.password) {
-    const password = decodeURIComponent(u.password);
-    registerSecret(password);
-    env.PGPASSWORD = password;
+    env.PGPASSWORD = decodeURIComponent(u.password);
   }
   for (const [key, name] of Object.entries(QUERY_ENV)) {
     const value = u.searchParams.get(key);
