@@ -6,7 +6,12 @@ export {
   type BackupOptions,
   type BackupRecord,
 } from './create-backup.js';
-export { restoreBackup, type RestoreOptions, type RestoreResult } from './restore-backup.js';
+export {
+  restoreBackup,
+  restoreScriptPath,
+  type RestoreOptions,
+  type RestoreResult,
+} from './restore-backup.js';
 export {
   compareSnapshots,
   normaliseSchemaDump,

@@ -54,6 +54,14 @@ export interface RestoreResult {
 
 const CODES = { failed: 'RESTORE_FAILED', cancelled: 'RESTORE_CANCELLED' };
 
+/**
+ * Where the restore script of `backupPath` is written (next to the backup, mode 0600). It holds the
+ * backup's data as SQL and is removed after the restore, or by start-up recovery when the bot died.
+ */
+export function restoreScriptPath(backupPath: string): string {
+  return `${backupPath}.restore.sql`;
+}
+
 export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult> {
   const clock = opts.clock ?? systemClock;
   const started = clock.now();
@@ -103,7 +111,7 @@ async function restoreInOneTransaction(opts: RestoreOptions, conn: PgConnection)
     'pg_restore --list',
     CODES,
   );
-  const script = `${opts.path}.restore.sql`;
+  const script = restoreScriptPath(opts.path);
   try {
     await runChecked(
       executor,

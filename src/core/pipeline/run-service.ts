@@ -274,20 +274,21 @@ export class RunService {
   /**
    * Start-up: runs left waiting past their approval window expire first; then runs that were working
    * are interrupted (ledger re-read), approved runs that never started wait for approval again,
-   * and stale locks are released (recover-runs.ts). Returns the interrupted runs; the rest is
-   * logged here.
+   * interrupted restores are reported, and stale locks are released (recover-runs.ts). Returns the
+   * interrupted runs; the rest is logged here.
    */
   async recover(): Promise<RecoveredRun[]> {
     this.expireOverdue();
     const report = await recoverRuns(this.deps, this.emit);
-    const { lapsedApprovals, cancelled } = report;
-    if (lapsedApprovals.length || cancelled.length) {
+    const { lapsedApprovals, cancelled, restores } = report;
+    if (lapsedApprovals.length || cancelled.length || restores.length) {
       this.deps.logger.warn(
         {
           approvalLapsed: lapsedApprovals.map((l) => l.run.id),
           cancelled: cancelled.map((r) => r.id),
+          restoresInterrupted: restores.map((r) => r.restore.runId),
         },
-        'runs recovered at start-up',
+        'runs and restores recovered at start-up',
       );
     }
     return [...report.interrupted];

@@ -11,10 +11,11 @@
  *   waits for approval again (`approval_lapsed`), its votes void, and the thread says why.
  * - `planned`: created but never shown (the bot died before the run message was posted, which is a
  *   matter of milliseconds); nobody can act on it, so it is cancelled as when posting fails.
- * Finally every lock whose run is no longer working is released. The pipeline layer reports each
- * case; nothing here touches a database.
+ * A restore that started and never finished is ended `interrupted`. Finally every lock whose run is
+ * no longer working is released. The pipeline layer reports each case; nothing here touches a database.
  */
 import type { Clock } from '../../base/clock.js';
+import { RestoreStore, type RestoreRecord } from '../../store/restore-store.js';
 import type { RunRecord, RunState } from '../../store/run-store.js';
 import { RunStore } from '../../store/run-store.js';
 import type { Store } from '../../store/store.js';
@@ -43,15 +44,19 @@ export interface StartupRecovery {
   readonly lapsedApprovals: readonly LapsedApproval[];
   /** Runs found `planned` (never shown to anyone), now `cancelled`. */
   readonly cancelled: readonly RunRecord[];
+  /** Restores the bot died during, now ended `interrupted` (the run keeps its state). */
+  readonly interruptedRestores: readonly RestoreRecord[];
 }
 
 const INTERRUPTED_STEP_ERROR = 'interrupted: the bot stopped while this step was running';
 /** States in which a run had started and its driver is lost with the process. */
 const STARTED: readonly RunState[] = ['running', 'succeeded', 'monitoring'];
+const RESTORE_INTERRUPTED = 'interrupted: the bot stopped while this restore was running';
 
-/** Applies the rules above to every unfinished run; oldest first. */
+/** Applies the rules above to every unfinished run and restore; oldest first. */
 export function recoverAfterRestart(store: Store, clock: Clock): StartupRecovery {
   const runs = new RunStore(store, clock);
+  const restores = new RestoreStore(store, clock);
   const interrupted: InterruptedRun[] = [];
   const lapsedApprovals: LapsedApproval[] = [];
   const cancelled: RunRecord[] = [];
@@ -71,8 +76,13 @@ export function recoverAfterRestart(store: Store, clock: Clock): StartupRecovery
       if (moved.kind === 'transitioned') cancelled.push(moved.run);
     }
   }
+  const interruptedRestores: RestoreRecord[] = [];
+  for (const r of restores.listUnfinished()) {
+    if (restores.finish(r.id, 'interrupted', { actor: 'system', error: RESTORE_INTERRUPTED }))
+      interruptedRestores.push(restores.get(r.id) ?? r);
+  }
   releaseStaleLocks(runs);
-  return { interrupted, lapsedApprovals, cancelled };
+  return { interrupted, lapsedApprovals, cancelled, interruptedRestores };
 }
 
 function interrupt(runs: RunStore, found: RunRecord): InterruptedRun | undefined {

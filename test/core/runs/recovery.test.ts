@@ -5,6 +5,7 @@ import { ManualClock } from '../../../src/base/clock.js';
 import { applyRunEvent } from '../../../src/core/runs/apply-run-event.js';
 import { planHash, type Plan } from '../../../src/core/runs/plan.js';
 import { recoverAfterRestart } from '../../../src/core/runs/recovery.js';
+import { RestoreStore } from '../../../src/store/restore-store.js';
 import { RunStore, type RunState } from '../../../src/store/run-store.js';
 import { Store } from '../../../src/store/store.js';
 
@@ -87,6 +88,7 @@ describe('recoverAfterRestart', () => {
     expect(recovered.cancelled.map((r) => [r.id, r.state, r.outcome])).toEqual([
       [planned, 'cancelled', 'cancelled: the bot restarted before the run message was posted'],
     ]);
+    expect(recovered.interruptedRestores).toEqual([]);
 
     const after = new RunStore(store);
     expect(after.listSteps(running).map((s) => [s.name, s.state, s.error])).toEqual([
@@ -150,6 +152,7 @@ describe('recoverAfterRestart', () => {
       interrupted: [],
       lapsedApprovals: [],
       cancelled: [],
+      interruptedRestores: [],
     });
   });
 
@@ -161,5 +164,61 @@ describe('recoverAfterRestart', () => {
       .run('orphan', id, clock.now());
     expect(recoverAfterRestart(store, clock).interrupted).toEqual([]);
     expect(runs.getEnvironmentLock('orphan')).toBeUndefined();
+  });
+
+  it('ends a restore the bot died during as interrupted, keeps the run as it was and frees the lock', async () => {
+    const runs = new RunStore(store);
+    const restores = new RestoreStore(store);
+    const id = runIn('restoring', ['request_approval', 'approve', 'start', 'fail']);
+    const earlier = restores.begin({
+      runId: id,
+      environment: 'restoring',
+      backupPath: '/backups/a.dump',
+      startedBy: 'U0APP',
+    });
+    expect(restores.finish(earlier.id, 'failed', { actor: 'system', error: 'checksum' })).toBe(true);
+    expect(runs.acquireEnvironmentLock('restoring', id)).toEqual({ kind: 'acquired' });
+    const started = restores.begin({
+      runId: id,
+      environment: 'restoring',
+      backupPath: '/backups/a.dump',
+      startedBy: 'U0APP',
+    });
+    // While it restores, the lock of the (failed) run cannot be taken over by another run.
+    const other = runIn('restoring', ['request_approval', 'approve', 'start']);
+    expect(runs.acquireEnvironmentLock('restoring', other)).toMatchObject({
+      kind: 'refusal',
+      code: 'ENVIRONMENT_LOCKED',
+      message: `Run ${id} is restoring restoring from its backup; one run at a time per environment.`,
+    });
+    applyRunEvent(runs, other, 'cancel', { actor: 'U0APP' });
+
+    await restart();
+    const recovered = recoverAfterRestart(store, clock);
+
+    expect(recovered.interruptedRestores).toEqual([
+      {
+        ...started,
+        finishedAt: clock.now(),
+        outcome: 'interrupted',
+        error: 'interrupted: the bot stopped while this restore was running',
+      },
+    ]);
+    const after = new RunStore(store);
+    expect(after.getRun(id)?.state).toBe('failed');
+    expect(after.listEnvironmentLocks()).toEqual([]);
+    expect(new RestoreStore(store).listForRun(id).map((r) => r.outcome)).toEqual(['failed', 'interrupted']);
+    expect(
+      store
+        .auditLog({ runId: id })
+        .filter((e) => e.action.startsWith('restore:'))
+        .map((e) => [e.actor, e.action]),
+    ).toEqual([
+      ['U0APP', 'restore:started'],
+      ['system', 'restore:failed'],
+      ['U0APP', 'restore:started'],
+      ['system', 'restore:interrupted'],
+    ]);
+    expect(recoverAfterRestart(store, clock).interruptedRestores).toEqual([]);
   });
 });
