@@ -59,6 +59,8 @@ describe('store', () => {
   it('upgrades a version-1 database in place, keeping its runs', () => {
     const old = mkdtempSync(join(tmpdir(), 'drawbridge-store-v1-'));
     const s1 = Store.open(old, clock);
+    // Back to what version 1 was: no report column, no apply journal.
+    s1.db.exec('DROP TABLE apply_journal');
     s1.db.exec('ALTER TABLE runs DROP COLUMN report_json');
     s1.db.pragma('user_version = 1');
     s1.db

@@ -37,6 +37,8 @@ export interface ProcessScenario {
   ): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** The run's row in the store. */
   run(id: string): StoredRunRow | undefined;
+  /** Names of the run's steps recorded as running. */
+  runningSteps(id: string): string[];
   /** Lock rows of the store. */
   locks(): { environment: string; run_id: string }[];
   /** Audit actions of one run, oldest first. */
@@ -103,6 +105,16 @@ export async function startProcessScenario(opts: {
     run: (id) =>
       withDb(
         (d) => d.prepare('select state, outcome from runs where id = ?').get(id) as StoredRunRow | undefined,
+      ),
+    runningSteps: (id) =>
+      withDb((d) =>
+        (
+          d
+            .prepare(`select name from run_steps where run_id = ? and state = 'running' order by seq`)
+            .all(id) as {
+            name: string;
+          }[]
+        ).map((r) => r.name),
       ),
     locks: () =>
       withDb((d) => d.prepare('select environment, run_id from environment_locks').all()) as {

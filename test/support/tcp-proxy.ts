@@ -31,12 +31,12 @@ export class TcpProxy {
 
   /** Listens on 127.0.0.1 (a free port) and forwards to `target`. */
   static async start(target: { host: string; port: number }): Promise<TcpProxy> {
-    let proxy: TcpProxy | undefined;
-    const server = net.createServer((socket) => proxy?.accept(socket));
+    const holder: { proxy?: TcpProxy } = {};
+    const server = net.createServer((socket) => holder.proxy?.accept(socket));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as net.AddressInfo).port;
-    proxy = new TcpProxy(server, port, target);
-    return proxy;
+    holder.proxy = new TcpProxy(server, port, target);
+    return holder.proxy;
   }
 
   /** `url` with its host and port replaced by the proxy's. */

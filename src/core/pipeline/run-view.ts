@@ -43,9 +43,9 @@ function actionsFor(
   const failed = failedMigrationOf(steps) ?? verdict?.name;
   // With evidence, Mark rolled back only when the migration left nothing behind; without (the
   // Prisma CLI runner, a run that stopped before apply) as before, behind its confirmation.
-  const mayMark = verdict
-    ? verdict.verdict === 'not_applied'
-    : failed !== undefined || run.state === 'interrupted';
+  const interruptedInApply =
+    run.state === 'interrupted' && steps.some((st) => st.name === 'apply' && st.state === 'failed');
+  const mayMark = verdict ? verdict.verdict === 'not_applied' : failed !== undefined || interruptedInApply;
   return {
     vote: run.state === 'awaiting_approval',
     cancel,
