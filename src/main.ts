@@ -33,8 +33,13 @@ export async function main(): Promise<void> {
     logger.info({ signal, inflight: running.inflight.size }, 'shutting down: draining work under way');
     void running
       .stop()
-      .then(() => closeCoreDeps(deps))
-      .then(() => {
+      .then(async ({ undecided }) => {
+        await closeCoreDeps(deps);
+        // Non-zero when a run was left with its migration still running: a supervisor must know.
+        if (undecided.length > 0) {
+          logger.error({ runs: undecided }, 'stopped with run(s) undecided');
+          process.exit(3);
+        }
         logger.info('stopped');
         process.exit(0);
       })

@@ -24,6 +24,8 @@ export interface ApplyOptions {
   expected?: readonly { readonly name: string; readonly checksum: string }[];
   /** Where the native engine's apply journal is stored (before each piece of work is sent). */
   journal?: JournalSink;
+  /** Stop before the next migration (shutdown); the one under way finishes. */
+  stopBetween?: AbortSignal;
 }
 
 /** Applies the pending migrations of an environment with its configured runner. */
@@ -64,6 +66,7 @@ export async function applyEnvironment(
       outcomeWaitMs: env.watchdog.outcomeWaitMs,
       ...(opts.expected ? { expected: opts.expected } : {}),
       ...(opts.journal ? { journal: opts.journal } : {}),
+      ...(opts.stopBetween ? { stopBetween: opts.stopBetween } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });

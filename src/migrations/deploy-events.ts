@@ -65,7 +65,8 @@ export interface DeployFailure {
 
 /** The end of a deploy. `applied` lists what this run applied, in order. */
 export interface DeployResult {
-  outcome: 'succeeded' | 'nothing_to_apply' | 'failed' | 'refused' | 'cancelled';
+  /** `stopped`: the deploy was asked to stop between migrations (shutdown) and did. */
+  outcome: 'succeeded' | 'nothing_to_apply' | 'failed' | 'refused' | 'cancelled' | 'stopped';
   applied: string[];
   failure?: DeployFailure;
   /** Set when outcome is `refused`: P3009, P3005, P3019 or P1002 (lock busy). */

@@ -57,6 +57,8 @@ export interface DeployOptions {
   random?: () => number;
   /** Aborting cancels the running statement (pg_cancel_backend) and stops the deploy. */
   signal?: AbortSignal;
+  /** Aborting stops the deploy before the next migration; the one under way finishes (shutdown). */
+  stopBetween?: AbortSignal;
   onProgress?: (event: DeployEvent) => void;
   /** application_name of the migration session (default "drawbridge deploy"). */
   applicationName?: string;
@@ -191,6 +193,7 @@ async function applyAll(
   };
   for (const [index, m] of pending.entries()) {
     if (opts.signal?.aborted) return done('cancelled');
+    if (opts.stopBetween?.aborted) return done('stopped');
     const file = await prepareFile(m, approved?.get(m.name));
     if (!file.ok) {
       st.emit({ kind: 'migration:failed', name: m.name, message: file.message, invalidIndexes: [] });

@@ -31,7 +31,12 @@ export interface RunningSlackApp {
   runs: RunService;
   messenger: RunMessenger;
   /** Stops accepting, waits up to `drainMs` for work under way, then closes everything. */
-  stop(drainMs?: number): Promise<void>;
+  /**
+   * Shutdown: runs under way stop at a safe point (RunService.shutdown, at most
+   * `shutdown.applyWaitSeconds`), then other work drains (at most `drainMs`, default
+   * `shutdown.drainSeconds`). Returns the runs left undecided and the work left over.
+   */
+  stop(drainMs?: number): Promise<{ undecided: string[]; left: number }>;
 }
 
 function healthBody(): string {
@@ -141,13 +146,20 @@ export async function startSlackApp(
     inflight,
     runs,
     messenger,
-    async stop(drainMs = 30_000) {
+    async stop(drainMs = deps.config.file.shutdown.drainSeconds * 1000) {
       clearInterval(sweep);
+      const undecided = await runs.shutdown(deps.config.file.shutdown.applyWaitSeconds * 1000);
+      if (undecided.length > 0)
+        deps.logger.error(
+          { runs: undecided },
+          'stopping while a migration is still running: its outcome is decided from the journal at the next start',
+        );
       const left = await inflight.drain(drainMs);
       await messenger.flush();
       if (left > 0) deps.logger.warn({ left }, 'stopping with work still under way');
       await app.stop().catch((err: unknown) => deps.logger.warn({ err }, 'stopping Bolt failed'));
       if (healthServer) await new Promise<void>((resolve) => healthServer?.close(() => resolve()));
+      return { undecided, left };
     },
   };
 }

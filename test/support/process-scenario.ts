@@ -52,12 +52,17 @@ export async function startProcessScenario(opts: {
   environments: Record<string, unknown>;
   /** Variables the bot gets (database URLs…). */
   vars: Record<string, string>;
+  /** Other top-level configuration keys (e.g. `shutdown`). */
+  config?: Record<string, unknown>;
 }): Promise<ProcessScenario> {
   const emu = await startSlackEmulator({ signingSecret: SECRETS.signingSecret, botToken: SECRETS.botToken });
   const dir = mkdtempSync(join(tmpdir(), 'drawbridge-process-'));
   const dataDir = join(dir, 'data');
   const configPath = join(dir, 'drawbridge.yml');
-  writeFileSync(configPath, stringify({ slack: { channel: CHANNEL }, environments: opts.environments }));
+  writeFileSync(
+    configPath,
+    stringify({ slack: { channel: CHANNEL }, ...opts.config, environments: opts.environments }),
+  );
   const env = {
     DRAWBRIDGE_CONFIG: configPath,
     DRAWBRIDGE_DATA_DIR: dataDir,

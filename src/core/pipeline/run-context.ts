@@ -45,6 +45,8 @@ export interface StepContext {
   readonly report: PlanReport;
   /** Aborted by Cancel. */
   readonly signal: AbortSignal;
+  /** Aborted when Drawbridge shuts down: finish what cannot be cut, start nothing new. */
+  readonly stop: AbortSignal;
   readonly emit: PipelineObserver;
   readonly scratch: RunScratch;
   /** Shows a progress line for the step under way. */
@@ -76,6 +78,20 @@ export class StepStopped extends DrawbridgeError {
     this.detail = options.detail;
   }
   readonly detail: unknown;
+}
+
+/**
+ * Thrown when Drawbridge is shutting down (SIGTERM): the run stops at a safe point — before the next
+ * step, or between two migrations — and becomes `interrupted` with what was done.
+ */
+export class RunStopped extends DrawbridgeError {
+  constructor(
+    message: string,
+    readonly detail?: unknown,
+  ) {
+    super('RUN_STOPPED', message);
+    this.name = 'RunStopped';
+  }
 }
 
 /** Thrown when the cancel signal stopped a step. */

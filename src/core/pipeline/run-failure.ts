@@ -8,7 +8,7 @@ import type { EnvironmentConfig } from '../../config/file-schema.js';
 import type { RunStore } from '../../store/run-store.js';
 import type { RunRecord } from '../../store/run-types.js';
 import { applyRunEvent } from '../runs/apply-run-event.js';
-import { RunCancelled, StepStopped, type RunScratch, type StepContext } from './run-context.js';
+import { RunCancelled, RunStopped, StepStopped, type RunScratch, type StepContext } from './run-context.js';
 import { sendWebhooks, statusPageFor } from './steps/announce-steps.js';
 import { PIPELINE_STEPS, STEP_TITLES, type PipelineObserver, type PipelineStep } from './types.js';
 
@@ -29,29 +29,34 @@ export interface FailedRunInput {
 
 export async function finishFailedRun(input: FailedRunInput): Promise<RunRecord> {
   const { runs, run, scratch, err, step, opts, ctx } = input;
-  const cancelled = err instanceof RunCancelled || opts.signal.aborted;
+  const stopped = err instanceof RunStopped;
+  const cancelled = !stopped && (err instanceof RunCancelled || opts.signal.aborted);
   const reason = describeError(err);
   const maintenance = await maintenanceAfterFailure(input);
   runs.markStepsNotRun(run.id, PIPELINE_STEPS);
   await tellStatusPage(input, maintenance.off);
   if (ctx) {
     await sendWebhooks(ctx.deps, {
-      type: cancelled ? 'run:cancelled' : 'run:failed',
+      type: stopped ? 'run:interrupted' : cancelled ? 'run:cancelled' : 'run:failed',
       runId: run.id,
       environment: run.environment,
       step,
       error: reason,
     });
   }
-  const what = cancelled ? 'was cancelled' : `failed at ${STEP_TITLES[step].toLowerCase()}`;
+  const what = stopped
+    ? `was interrupted at ${STEP_TITLES[step].toLowerCase()} by a shutdown of Drawbridge`
+    : cancelled
+      ? 'was cancelled'
+      : `failed at ${STEP_TITLES[step].toLowerCase()}`;
   opts.emit({
     kind: 'team',
     runId: run.id,
     text: `:x: Deploy to *${run.environment}* (run ${run.id}) ${what}: ${reason}\n${maintenance.sentence}`,
   });
   const hint = err instanceof StepStopped && err.hint ? ` ${err.hint}` : '';
-  const outcome = `${cancelled ? 'cancelled' : 'failed'} at ${step}: ${reason}${hint}`;
-  const moved = applyRunEvent(runs, run.id, cancelled ? 'cancel' : 'fail', {
+  const outcome = `${stopped ? 'interrupted' : cancelled ? 'cancelled' : 'failed'} at ${step}: ${reason}${hint}`;
+  const moved = applyRunEvent(runs, run.id, stopped ? 'interrupt' : cancelled ? 'cancel' : 'fail', {
     actor: 'system',
     outcome,
     detail: { step, maintenanceOn: scratch.maintenanceOn, failedMigration: scratch.failedMigration ?? null },

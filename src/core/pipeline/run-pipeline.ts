@@ -16,6 +16,7 @@ import { replanRun } from '../runs/replan-run.js';
 import { preparePlan } from './plan-report.js';
 import {
   RunCancelled,
+  RunStopped,
   StepStopped,
   type RunScratch,
   type StepContext,
@@ -30,7 +31,13 @@ import { backupStep } from './steps/backup-step.js';
 import { maintenanceOffStep, maintenanceOnStep } from './steps/maintenance-steps.js';
 import { preflightStep } from './steps/preflight-step.js';
 import { healthCheckStep, postDeployStep, verifyStep } from './steps/verify-steps.js';
-import { PIPELINE_STEPS, type PipelineObserver, type PipelineStep, type PlanReport } from './types.js';
+import {
+  PIPELINE_STEPS,
+  STEP_TITLES,
+  type PipelineObserver,
+  type PipelineStep,
+  type PlanReport,
+} from './types.js';
 
 const STEP_FUNCTIONS: Record<PipelineStep, StepFunction> = {
   preflight: preflightStep,
@@ -51,6 +58,11 @@ export interface StartRunOptions {
   readonly emit: PipelineObserver;
   /** Aborting cancels the run (between steps, or the running statement during apply). */
   readonly signal: AbortSignal;
+  /**
+   * Aborted when Drawbridge shuts down: a step before apply is stopped, apply ends after the
+   * migration under way, later steps finish; then the run becomes `interrupted`.
+   */
+  readonly stop?: AbortSignal;
 }
 
 /** How `startRun` ended. */
@@ -137,6 +149,7 @@ async function runSteps(
     executorDatabaseUrl: deps.config.secrets.databaseUrl(run.environment),
     report,
     signal,
+    stop: opts.stop ?? new AbortController().signal,
     emit: opts.emit,
     scratch,
     progress: (text) => opts.emit({ kind: 'progress', runId: run.id, step: current, text }),
@@ -150,6 +163,9 @@ async function runSteps(
     for (const step of PIPELINE_STEPS) {
       current = step;
       if (opts.signal.aborted) throw new RunCancelled(`Cancelled before ${step}`);
+      // Once the migrations are in, the closing steps (verify, maintenance off, close) still run.
+      if (opts.stop?.aborted && PIPELINE_STEPS.indexOf(step) <= PIPELINE_STEPS.indexOf('apply'))
+        throw new RunStopped(`Drawbridge was shut down before ${STEP_TITLES[step].toLowerCase()}.`);
       if (step === 'preflight') runLock = await takeRunLock(target.url);
       await runOneStep(runs, ctx, step, opts);
     }
@@ -161,8 +177,13 @@ async function runSteps(
     const done = runs.getRun(run.id) ?? run;
     opts.emit({ kind: 'run:finished', runId: run.id, state: done.state, outcome: done.outcome ?? '' });
     return done;
-  } catch (err) {
+  } catch (caught) {
     const failedAt = current;
+    // A step before apply that the shutdown stopped reports the shutdown, not what the abort made of it.
+    const err =
+      opts.stop?.aborted && !opts.signal.aborted && !(caught instanceof RunStopped)
+        ? new RunStopped(`Drawbridge was shut down during ${STEP_TITLES[failedAt].toLowerCase()}.`)
+        : caught;
     const calm = new AbortController().signal;
     return await finishFailedRun({
       runs,
@@ -214,7 +235,10 @@ async function runOneStep(
   };
   try {
     const stallMs = ctx.env.watchdog.stepStallMinutes * 60_000;
-    const outcome = await watchStep(ctx, stallMs, STEP_FUNCTIONS[step]);
+    // Before apply nothing is changed that a shutdown must wait for: the stop cuts the step short.
+    const beforeApply = PIPELINE_STEPS.indexOf(step) < PIPELINE_STEPS.indexOf('apply');
+    const stepCtx = beforeApply ? { ...ctx, signal: AbortSignal.any([ctx.signal, ctx.stop]) } : ctx;
+    const outcome = await watchStep(stepCtx, stallMs, STEP_FUNCTIONS[step]);
     end(outcome.state, outcome.summary, {
       detail: { summary: outcome.summary, ...(outcome.detail === undefined ? {} : { data: outcome.detail }) },
     });

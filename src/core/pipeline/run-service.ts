@@ -30,6 +30,11 @@ export type DeployRequest =
 export class RunService {
   readonly runs: RunStore;
   private readonly active = new Map<string, AbortController>();
+  private readonly running = new Map<string, Promise<StartRunResult | Refusal>>();
+  private readonly stopAll = new AbortController();
+  private get shuttingDown(): AbortSignal {
+    return this.stopAll.signal;
+  }
   private readonly progress = new Map<string, string>();
 
   constructor(
@@ -153,14 +158,41 @@ export class RunService {
   /** Runs the pipeline of an approved run in this process. */
   async start(runId: string, actor: string): Promise<StartRunResult | Refusal> {
     if (this.active.has(runId)) return refusal('RUN_ALREADY_STARTED', `Run ${runId} is already running.`);
+    if (this.shuttingDown.aborted)
+      return refusal('SHUTTING_DOWN', 'Drawbridge is shutting down; start the run again once it is back.');
     const controller = new AbortController();
     this.active.set(runId, controller);
+    const running = startRun(this.deps, runId, {
+      actor,
+      emit: this.emit,
+      signal: controller.signal,
+      stop: this.shuttingDown,
+    });
+    this.running.set(runId, running);
     try {
-      return await startRun(this.deps, runId, { actor, emit: this.emit, signal: controller.signal });
+      return await running;
     } finally {
       this.active.delete(runId);
+      this.running.delete(runId);
       this.progress.delete(runId);
     }
+  }
+
+  /**
+   * Shutdown (SIGTERM): every run this process drives stops at a safe point — a step before apply
+   * at once, apply after the migration under way, the closing steps after apply run to their end —
+   * and is recorded `interrupted`. Waits at most `limitMs`; returns the runs still under way then,
+   * whose outcome the next start decides from the journal.
+   */
+  async shutdown(limitMs: number): Promise<string[]> {
+    this.stopAll.abort(new Error('Drawbridge is shutting down'));
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, limitMs);
+    });
+    await Promise.race([Promise.allSettled([...this.running.values()]), limit]);
+    clearTimeout(timer);
+    return [...this.running.keys()];
   }
 
   /** True while this process drives the run's pipeline. */

@@ -9,7 +9,7 @@ import { ApplyJournalStore } from '../../../store/apply-journal-store.js';
 import { applyEnvironment, type EngineRun } from '../../engine-service.js';
 import { ledgerRowIds } from '../database-facts.js';
 import type { StepContext, StepOutcome } from '../run-context.js';
-import { RunCancelled, StepStopped } from '../run-context.js';
+import { RunCancelled, RunStopped, StepStopped } from '../run-context.js';
 
 function describeEvent(e: DeployEvent): string | undefined {
   switch (e.kind) {
@@ -50,6 +50,7 @@ export async function applyStep(ctx: StepContext): Promise<StepOutcome> {
     // What runs is exactly what was approved: these names, in this order, with these bytes.
     expected: ctx.run.plan.migrations.map((m) => ({ name: m.name, checksum: m.checksum })),
     journal: (entry) => journal.append(ctx.run.id, entry),
+    stopBetween: ctx.stop,
     onProgress: onEvent(ctx, finished),
     onOutput: (l) => {
       output.push(l.line);
@@ -93,6 +94,11 @@ function nativeOutcome(ctx: StepContext, r: Extract<EngineRun, { runner: 'native
           ? `Cancelled during ${r.failure.name}: the running statement was cancelled. ${r.failure.evidence?.message ?? 'Its outcome is unknown.'} (${r.applied.length} applied before it).`
           : `Cancelled between migrations (${r.applied.length} applied).`,
         { applied: r.applied, failed: r.failure?.name, evidence: r.failure?.evidence },
+      );
+    case 'stopped':
+      throw new RunStopped(
+        `Drawbridge was shut down during apply: ${r.applied.length} of ${ctx.run.plan.migrations.length} migration(s) applied, the rest not started.`,
+        { applied: r.applied },
       );
     case 'refused':
       throw new StepStopped(
