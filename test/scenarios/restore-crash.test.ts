@@ -28,8 +28,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 const failing = join(here, '../fixtures/deploy/failing');
 const ALICE = 'U0ALICE01';
 const BOB = 'U0BOB0001';
-/** Enough rows that copying them back, and indexing them, each take a moment to catch. */
-const USERS = 600_000;
+/**
+ * Enough rows, with long enough addresses, that copying them back and indexing them each take most
+ * of a second: time to see the statement in pg_stat_activity and kill the bot while it still runs.
+ */
+const USERS = 800_000;
 
 /** The schema as pg_dump prints it, without comments and SET lines. */
 function schemaOf(url: string): string {
@@ -66,12 +69,13 @@ describe('kill -9 of the bot during a restore', () => {
   beforeAll(async () => {
     const environments: Record<string, unknown> = {};
     const vars: Record<string, string> = {};
-    for (const env of ['staging', 'qa']) {
+    const prepare = async (env: string): Promise<void> => {
       const db = await createTestDatabase(`restore_crash_${env}`);
       dbs[env] = db;
       await seedLedger(db.url, failing, { applied: ['20250101000000_init'] });
       await db.query(
-        `INSERT INTO "User" (email) SELECT 'user' || g || '@example.com' FROM generate_series(1, ${USERS}) g`,
+        `INSERT INTO "User" (email)
+         SELECT 'user' || g || '.' || repeat(md5(g::text), 4) || '@example.com' FROM generate_series(1, ${USERS}) g`,
       );
       await db.query(`CREATE INDEX "User_email_idx" ON "User" (email)`);
       const urlEnv = `${env.toUpperCase()}_DATABASE_URL`;
@@ -81,7 +85,8 @@ describe('kill -9 of the bot during a restore', () => {
         migrations: failing,
         approvals: { required: 1, approvers: [BOB] },
       };
-    }
+    };
+    await Promise.all(['staging', 'qa'].map(prepare));
     s = await startProcessScenario({ environments, vars });
   }, 60_000);
 
@@ -210,7 +215,7 @@ describe('kill -9 of the bot during a restore', () => {
 
   it('killed while the rows are copied: the restore rolled back, the thread says so, and Restore again restores', async () => {
     const db = dbs.staging as TestDatabase;
-    const { runId, ts, reply, schemaBefore } = await restoreKilledDuring('staging', 'COPY %');
+    const { runId, ts, reply, schemaBefore } = await restoreKilledDuring('staging', 'COPY public."User"%');
     expect(reply).toContain('The database differs from the snapshot taken with the backup');
     expect(reply).toContain('the restore did not commit');
     // What the thread says is what the database shows: the failed run's migration is still there.
