@@ -91,7 +91,7 @@ function nativeOutcome(ctx: StepContext, r: Extract<EngineRun, { runner: 'native
     case 'cancelled':
       throw new RunCancelled(
         r.failure
-          ? `Cancelled during ${r.failure.name}: the running statement was cancelled. ${r.failure.evidence?.message ?? 'Its outcome is unknown.'} (${r.applied.length} applied before it).`
+          ? `Cancelled during ${r.failure.name}: ${r.failure.code === 'CONNECTION_LOST' ? r.failure.message : `the running statement was cancelled. ${r.failure.evidence?.message ?? 'Its outcome is unknown.'}`} (${r.applied.length} applied before it).`
           : `Cancelled between migrations (${r.applied.length} applied).`,
         { applied: r.applied, failed: r.failure?.name, evidence: r.failure?.evidence },
       );
