@@ -85,8 +85,8 @@ const watchdogSchema = z
     cancelTimeoutMs: positiveInt.default(5000),
     /** After a lost session: how long to keep trying to reach the database to decide the outcome. */
     outcomeWaitMs: positiveInt.default(60000),
-    /** Any step that reports no progress for this long is stopped. */
-    stepStallMinutes: positiveInt.default(30),
+    /** Any step that reports no progress for this long is stopped (fractions allowed). */
+    stepStallMinutes: z.number().positive('expected a number > 0').default(30),
   })
   .strict();
 
