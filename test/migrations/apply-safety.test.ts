@@ -207,8 +207,12 @@ describe('apply safety (engine)', () => {
       for (
         let i = 0;
         i < 100 &&
-        (await db.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'drawbridge deploy'`))
-          .rowCount;
+        (
+          await db.query(
+            `SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND application_name = 'drawbridge deploy'`,
+            [db.name],
+          )
+        ).rowCount;
         i++
       )
         await new Promise((res) => setTimeout(res, 50));

@@ -100,7 +100,8 @@ describe('a silent network partition during apply', () => {
     );
     expect(rows.rows).toEqual([{ finished_at: null }]);
     const left = await db.query(
-      `SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'drawbridge deploy%'`,
+      `SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'drawbridge deploy%'`,
+      [db.name],
     );
     expect(left.rowCount).toBe(0);
     await bot.app.messenger.flush(runId);
