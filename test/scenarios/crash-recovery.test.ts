@@ -199,7 +199,8 @@ describe('kill -9 of the bot during apply', () => {
     );
     const restartText = blocksText(restarted);
     expect(restartText).toContain('Drawbridge restarted while this run was running during apply');
-    expect(restartText).toContain(`1 failed (${SLOW})`);
+    expect(restartText).toContain(`1 started but not finished in the ledger (${SLOW})`);
+    expect(restartText).toContain(`${SLOW} did not commit`);
     // The team hears it too: a reply broadcast to the channel (the run message is in the team channel).
     const broadcast = await emu.waitFor(
       () =>

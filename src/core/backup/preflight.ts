@@ -1,6 +1,7 @@
 /** Backup-related preflight facts: database size, pg_dump version, free disk in the backup dir. */
 import { posix } from 'node:path';
 import pg from 'pg';
+import { KEEPALIVE_IDLE_MS } from '../../migrations/connection.js';
 import { DrawbridgeError, describeError } from '../../base/errors.js';
 import { safeDatabaseUrl } from '../../base/redact.js';
 import type { Executor } from '../../exec/executor.js';
@@ -11,6 +12,9 @@ export async function estimateBackupSize(databaseUrl: string, connectionTimeoutM
   const client = new pg.Client({
     connectionString: databaseUrl,
     connectionTimeoutMillis: connectionTimeoutMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
+    query_timeout: 30_000,
   });
   try {
     await client.connect();

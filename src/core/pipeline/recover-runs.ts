@@ -58,8 +58,12 @@ async function ledgerSentence(deps: CoreDeps, run: RunRecord): Promise<string> {
         const state = byName.get(m.name) ?? 'missing';
         groups.set(state, [...(groups.get(state) ?? []), m.name]);
       }
+      // "failed" is Prisma's word for a row without a finish; whether it changed anything is the
+      // evidence's to say, so the ledger's state is called what it is.
+      const label = (state: string): string =>
+        state === 'failed' ? 'started but not finished in the ledger' : state;
       const parts = [...groups.entries()].map(
-        ([state, names]) => `${names.length} ${state} (${names.join(', ')})`,
+        ([state, names]) => `${names.length} ${label(state)} (${names.join(', ')})`,
       );
       return `The ledger now shows this run's ${run.plan.migrations.length} migration(s) as: ${parts.join('; ')}.${evidence}${orphan}`;
     } finally {

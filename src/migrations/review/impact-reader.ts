@@ -4,6 +4,7 @@
  * `default_transaction_read_only` on; the password never appears in errors.
  */
 import pg from 'pg';
+import { KEEPALIVE_IDLE_MS } from '../connection.js';
 import { describeError } from '../../base/errors.js';
 import { registerUrlSecrets } from '../../base/redact.js';
 import type { TableFacts } from './impact-estimate.js';
@@ -39,6 +40,10 @@ export async function readTableFacts(
     connectionString: databaseUrl,
     application_name: 'drawbridge-review',
     connectionTimeoutMillis: 5000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
+    // The server's statement_timeout cannot fire over a silent network: the client gives up too.
+    query_timeout: 10_000,
     options: '-c default_transaction_read_only=on -c statement_timeout=5000 -c lock_timeout=1000',
   });
   client.on('error', () => undefined);
