@@ -100,4 +100,16 @@ export const schemaSteps: readonly string[] = [
     at INTEGER NOT NULL,
     PRIMARY KEY (run_id, seq)
   );`,
+  // 4: the outbox as a delivery queue: one ordering lane per destination, a dedupe key so nothing is
+  // queued twice, a coalesce key so only the newest of a series is sent, give-up time and the result
+  `ALTER TABLE outbox ADD COLUMN destination TEXT;
+  ALTER TABLE outbox ADD COLUMN dedupe_key TEXT;
+  ALTER TABLE outbox ADD COLUMN coalesce_key TEXT;
+  ALTER TABLE outbox ADD COLUMN gave_up_at INTEGER;
+  ALTER TABLE outbox ADD COLUMN result TEXT;
+  CREATE UNIQUE INDEX outbox_dedupe_key ON outbox(dedupe_key);
+  CREATE INDEX outbox_pending_lane ON outbox(destination, id) WHERE sent_at IS NULL AND gave_up_at IS NULL;
+  CREATE INDEX outbox_pending_coalesce ON outbox(coalesce_key, destination)
+    WHERE sent_at IS NULL AND gave_up_at IS NULL AND coalesce_key IS NOT NULL;
+  CREATE INDEX outbox_gave_up ON outbox(gave_up_at) WHERE gave_up_at IS NOT NULL;`,
 ];

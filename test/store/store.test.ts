@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { ManualClock } from '../../src/base/clock.js';
 import { registerSecret } from '../../src/base/redact.js';
 import { Store } from '../../src/store/store.js';
@@ -58,22 +59,25 @@ describe('store', () => {
 
   it('upgrades a version-1 database in place, keeping its runs', () => {
     const old = mkdtempSync(join(tmpdir(), 'drawbridge-store-v1-'));
-    const s1 = Store.open(old, clock);
-    // Back to what version 1 was: no report column, no apply journal.
-    s1.db.exec('DROP TABLE apply_journal');
-    s1.db.exec('ALTER TABLE runs DROP COLUMN report_json');
-    s1.db.pragma('user_version = 1');
-    s1.db
-      .prepare(
-        `INSERT INTO runs (id, environment, state, requested_by, plan_json, plan_hash, created_at, updated_at)
+    // A database exactly as version 1 left it: the first schema step and nothing after it.
+    const s1 = new Database(join(old, 'drawbridge.sqlite'));
+    s1.exec(schemaSteps[0] as string);
+    s1.pragma('user_version = 1');
+    s1.prepare(
+      `INSERT INTO runs (id, environment, state, requested_by, plan_json, plan_hash, created_at, updated_at)
          VALUES ('0badc0de', 'staging', 'done', 'U0ALICE01', '{}', 'h', 1, 1)`,
-      )
-      .run();
+    ).run();
+    s1.prepare(
+      `INSERT INTO outbox (kind, payload, created_at, next_attempt_at) VALUES ('slack.post', '{}', 1, 1)`,
+    ).run();
     s1.close();
     const s2 = Store.open(old, clock);
     expect(s2.schemaVersion()).toBe(schemaSteps.length);
     expect(s2.db.prepare('SELECT id, report_json FROM runs').all()).toEqual([
       { id: '0badc0de', report_json: null },
+    ]);
+    expect(s2.db.prepare('SELECT kind, destination, dedupe_key, gave_up_at FROM outbox').all()).toEqual([
+      { kind: 'slack.post', destination: null, dedupe_key: null, gave_up_at: null },
     ]);
     s2.close();
   });
