@@ -11,6 +11,12 @@ import type { PipelineEvent, RunView, ThreadDetail } from '../core/pipeline/type
 import type { RunRecord } from '../store/run-types.js';
 import { codeSection, esc, finishMessage, section, truncate, type SlackMessage } from './renderers/blocks.js';
 import { renderRunMessage } from './renderers/run-message.js';
+import { renderTeamNotice } from './renderers/team-notice.js';
+
+/** `@U…` user references in a detail become Slack mentions. */
+function withMentions(text: string, mentions: boolean | undefined): string {
+  return mentions ? text.replace(/@([UW][A-Z0-9]{2,})\b/g, '<@$1>') : text;
+}
 
 /** Progress-only updates are sent at most this often per run. */
 const PROGRESS_INTERVAL_MS = 1000;
@@ -49,8 +55,8 @@ export class RunMessenger {
       case 'detail':
         this.enqueue(event.runId, (run) => this.postDetail(run, event.detail));
         return;
-      case 'team':
-        this.enqueue(event.runId, (run) => this.postTeam(run, event.text));
+      case 'notice':
+        this.enqueue(event.runId, (run) => this.postTeam(run, renderTeamNotice(event.notice)));
         return;
       default:
         this.scheduleUpdate(event.runId);
@@ -71,9 +77,9 @@ export class RunMessenger {
     return res.ts;
   }
 
-  /** Posts a reply in the run's thread (used by listeners for one-off notes). */
+  /** Posts a reply in the run's thread (used by listeners for one-off notes); `text` is Slack mrkdwn. */
   thread(runId: string, text: string): void {
-    this.enqueue(runId, (run) => this.postDetail(run, { title: '', text, mrkdwn: true }));
+    this.enqueue(runId, (run) => this.postDetail(run, { title: '', text }, true));
   }
 
   /** Resolves when every call queued so far (for one run, or all) has been made. */
@@ -136,9 +142,13 @@ export class RunMessenger {
     q.progressTimer.unref();
   }
 
-  private async postDetail(run: RunRecord, detail: ThreadDetail): Promise<void> {
+  private async postDetail(run: RunRecord, detail: ThreadDetail, mrkdwn = false): Promise<void> {
     const title = detail.title ? `*${esc(detail.title)}*` : '';
-    const body = detail.code ? undefined : detail.mrkdwn ? detail.text : esc(detail.text);
+    const body = detail.code
+      ? undefined
+      : mrkdwn
+        ? detail.text
+        : withMentions(esc(detail.text), detail.mentions);
     const blocks = detail.code
       ? [...(title ? [section(title)] : []), codeSection(detail.text)]
       : [section(truncate(`${title}${title && body ? '\n' : ''}${body ?? ''}`, 3000))];

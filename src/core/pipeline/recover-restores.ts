@@ -58,14 +58,19 @@ export async function reportInterruptedRestores(
       runId: restore.runId,
       detail: {
         title: 'Restore interrupted',
-        text: `Drawbridge restarted while restoring *${restore.environment}* from this run's backup ${file} (started by <@${restore.startedBy}>). The restore runs as one transaction (psql --single-transaction), so the database holds all of the backup or none of it, never a part. ${finding} The ${restore.environment} lock is released. ${again}`,
-        mrkdwn: true,
+        text: `Drawbridge restarted while restoring *${restore.environment}* from this run's backup ${file} (started by @${restore.startedBy}). The restore runs as one transaction (psql --single-transaction), so the database holds all of the backup or none of it, never a part. ${finding} The ${restore.environment} lock is released. ${again}`,
+        mentions: true,
       },
     });
     emit({
-      kind: 'team',
+      kind: 'notice',
       runId: restore.runId,
-      text: `:warning: Drawbridge restarted while restoring *${restore.environment}* from the backup of run ${restore.runId}; the restore was interrupted. ${finding}`,
+      notice: {
+        kind: 'restarted_during_restore',
+        environment: restore.environment,
+        runId: restore.runId,
+        finding,
+      },
     });
     emit({ kind: 'run:changed', runId: restore.runId });
     out.push({ restore, run, finding });

@@ -110,23 +110,29 @@ async function reportInterrupted(
   emit({ kind: 'run:changed', runId: found.run.id });
   if (found.previousState === 'running') {
     emit({
-      kind: 'team',
+      kind: 'notice',
       runId: found.run.id,
-      text: `:warning: Drawbridge restarted while run ${found.run.id} was deploying to *${found.run.environment}*${during}. ${ledger}`,
+      notice: {
+        kind: 'restarted_during_run',
+        environment: found.run.environment,
+        runId: found.run.id,
+        during: found.interruptedSteps,
+        ledger,
+      },
     });
   }
   return { ...found, ledger };
 }
 
 function reportLapsed(lapsed: LapsedApproval, emit: PipelineObserver): void {
-  const who = lapsed.voidedVotes.map((u) => `<@${u}>`).join(', ');
+  const who = lapsed.voidedVotes.map((u) => `@${u}`).join(', ');
   emit({
     kind: 'detail',
     runId: lapsed.run.id,
     detail: {
       title: 'Drawbridge restarted',
       text: `Drawbridge restarted after this run was approved${who ? ` by ${who}` : ''} and before it started: nothing ran. An approval starts the run at once, so it is not carried over a restart: approve again to start it now (the plan is checked again when it starts).`,
-      mrkdwn: true,
+      mentions: true,
     },
   });
   emit({ kind: 'run:changed', runId: lapsed.run.id });

@@ -4,6 +4,7 @@
  * the team, and move the run to `failed` or `cancelled` with a one-line outcome.
  */
 import { describeError } from '../../base/errors.js';
+import type { MaintenanceAfterStop } from '../events/team-notice.js';
 import type { EnvironmentConfig } from '../../config/file-schema.js';
 import type { RunStore } from '../../store/run-store.js';
 import type { RunRecord } from '../../store/run-types.js';
@@ -44,15 +45,18 @@ export async function finishFailedRun(input: FailedRunInput): Promise<RunRecord>
       error: reason,
     });
   }
-  const what = stopped
-    ? `was interrupted at ${STEP_TITLES[step].toLowerCase()} by a shutdown of Drawbridge`
-    : cancelled
-      ? 'was cancelled'
-      : `failed at ${STEP_TITLES[step].toLowerCase()}`;
   opts.emit({
-    kind: 'team',
+    kind: 'notice',
     runId: run.id,
-    text: `:x: Deploy to *${run.environment}* (run ${run.id}) ${what}: ${reason}\n${maintenance.sentence}`,
+    notice: {
+      kind: 'run_stopped',
+      environment: run.environment,
+      runId: run.id,
+      how: stopped ? 'interrupted' : cancelled ? 'cancelled' : 'failed',
+      step: STEP_TITLES[step].toLowerCase(),
+      reason,
+      maintenance: maintenance.after,
+    },
   });
   const hint = err instanceof StepStopped && err.hint ? ` ${err.hint}` : '';
   const outcome = `${stopped ? 'interrupted' : cancelled ? 'cancelled' : 'failed'} at ${step}: ${reason}${hint}`;
@@ -66,26 +70,17 @@ export async function finishFailedRun(input: FailedRunInput): Promise<RunRecord>
   return after;
 }
 
-async function maintenanceAfterFailure(input: FailedRunInput): Promise<{ off: boolean; sentence: string }> {
+async function maintenanceAfterFailure(
+  input: FailedRunInput,
+): Promise<{ off: boolean; after: MaintenanceAfterStop }> {
   const { env, scratch } = input;
-  if (!env.maintenance || !scratch.maintenanceOn) {
-    return { off: true, sentence: 'Maintenance mode was not on.' };
-  }
-  if (!env.maintenance.offOnFailure) {
-    return {
-      off: false,
-      sentence:
-        ':warning: Maintenance mode is *still on* (maintenance.offOnFailure is false): turn it off once the database is sound.',
-    };
-  }
+  if (!env.maintenance || !scratch.maintenanceOn) return { off: true, after: { state: 'not_on' } };
+  if (!env.maintenance.offOnFailure) return { off: false, after: { state: 'still_on' } };
   try {
     await input.runMaintenanceOff();
-    return { off: true, sentence: 'Maintenance mode was turned off again (maintenance.offOnFailure).' };
+    return { off: true, after: { state: 'turned_off' } };
   } catch (err) {
-    return {
-      off: false,
-      sentence: `:warning: Turning maintenance mode off failed: ${describeError(err)}. It is probably *still on*.`,
-    };
+    return { off: false, after: { state: 'off_failed', error: describeError(err) } };
   }
 }
 

@@ -255,8 +255,8 @@ export class RunService {
       runId,
       detail: {
         title: 'Cancel requested',
-        text: `<@${actor}> asked to cancel during ${running?.name ?? 'the run'}.`,
-        mrkdwn: true,
+        text: `@${actor} asked to cancel during ${running?.name ?? 'the run'}.`,
+        mentions: true,
       },
     });
     return { kind: 'cancelling', run };

@@ -3,6 +3,7 @@
  * person approves, and the typed events the pipeline emits while it works. Front ends (Slack, CLI)
  * subscribe to the events; nothing here knows about Slack.
  */
+import type { TeamNotice } from '../events/team-notice.js';
 import type { StatusReport } from '../../migrations/status.js';
 import type { ReviewReport } from '../../migrations/review/types.js';
 import type { Plan, RunRecord, RunState, StepRecord, StepState } from '../../store/run-types.js';
@@ -81,10 +82,10 @@ export interface ThreadDetail {
   /** Show `text` as a code block. */
   readonly code?: boolean;
   /**
-   * `text` is Drawbridge's own mrkdwn (mentions such as `<@U…>`, names it validated) and is sent
-   * as it is; otherwise it is escaped.
+   * `text` refers to people as `@U…` (a Slack user id after an at sign); front ends may turn those
+   * into mentions. The text is plain otherwise: never markup.
    */
-  readonly mrkdwn?: boolean;
+  readonly mentions?: boolean;
 }
 
 /** Everything the pipeline and the ways back report while they work, in order. */
@@ -102,8 +103,8 @@ export type PipelineEvent =
   /** Live progress inside a step (e.g. "migration 2 of 5: 2024…_orders"); replaces the previous one. */
   | { readonly kind: 'progress'; readonly runId: string; readonly step: PipelineStep; readonly text: string }
   | { readonly kind: 'detail'; readonly runId: string; readonly detail: ThreadDetail }
-  /** Something the whole team should hear (announce, close, failure, restore). */
-  | { readonly kind: 'team'; readonly runId: string; readonly text: string }
+  /** Something the whole team should hear (announce, close, failure, restore), as data. */
+  | { readonly kind: 'notice'; readonly runId: string; readonly notice: TeamNotice }
   | {
       readonly kind: 'run:finished';
       readonly runId: string;

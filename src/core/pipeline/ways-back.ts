@@ -3,15 +3,15 @@
  * (Prisma's `migrate resolve --rolled-back`), or restore the verified backup the run made and
  * compare the database with the snapshot taken just before the dump.
  */
-import { describeError, refusal, type Refusal } from '../../base/errors.js';
+import { describeError, DrawbridgeError, refusal, type Refusal } from '../../base/errors.js';
 import { getStatus } from '../../migrations/get-status.js';
 import { RestoreStore } from '../../store/restore-store.js';
 import { RunStore } from '../../store/run-store.js';
 import type { RunRecord } from '../../store/run-types.js';
 import { restoreBackup, type SnapshotComparison } from '../backup/index.js';
-import { openDatabaseTarget } from '../database-target.js';
 import type { CoreDeps } from '../deps.js';
-import { resolveEnvironment } from '../engine-service.js';
+import { resolveOnTarget } from '../engine-service.js';
+import { closeTarget, openEnvironmentTarget, resolveTarget } from '../environment-target.js';
 import { applyRunEvent } from '../runs/apply-run-event.js';
 import { describeVerdict, verdictOf } from './apply-evidence.js';
 import { storedBackupOf, WAYS_BACK_STATES } from './run-view.js';
@@ -58,40 +58,40 @@ export async function markRolledBack(
       'Use Restore backup, or check the database and resolve it by hand.',
     );
   }
-  const env = deps.config.environment(run.environment);
-  const target = await openDatabaseTarget(deps, run.environment);
+  // One target for the whole action: the ledger read and every resolve go through the same tunnel.
+  const target = await openEnvironmentTarget(deps, run.environment);
+  if ('kind' in target) return target;
   let failed: string[];
   try {
     const status = await getStatus({
       databaseUrl: target.url,
-      migrationsDir: env?.migrations ?? '',
+      migrationsDir: target.config.migrations,
       clock: deps.clock,
     });
     const planned = new Set(run.plan.migrations.map((m) => m.name));
     failed = status.migrations.filter((m) => m.state === 'failed' && planned.has(m.name)).map((m) => m.name);
+    if (failed.length === 0) {
+      return refusal(
+        'NOTHING_FAILED',
+        `The ledger of ${run.environment} shows no failed migration from run ${run.id}; there is nothing to mark rolled back.`,
+        'If the database is not as it should be, use Restore backup.',
+      );
+    }
+    for (const name of failed) {
+      const r = await resolveOnTarget(deps, target, 'rolled-back', name);
+      if (r.outcome === 'refused') return r.refusal ?? refusal('RESOLVE_REFUSED', r.message);
+      emit({
+        kind: 'detail',
+        runId,
+        detail: {
+          title: 'Marked rolled back',
+          text: `${name} marked rolled back by @${actor} (migrate resolve --rolled-back).`,
+          mentions: true,
+        },
+      });
+    }
   } finally {
-    await target.close().catch(() => undefined);
-  }
-  if (failed.length === 0) {
-    return refusal(
-      'NOTHING_FAILED',
-      `The ledger of ${run.environment} shows no failed migration from run ${run.id}; there is nothing to mark rolled back.`,
-      'If the database is not as it should be, use Restore backup.',
-    );
-  }
-  for (const name of failed) {
-    const r = await resolveEnvironment(deps, run.environment, 'rolled-back', name);
-    if ('kind' in r) return r;
-    if (r.outcome === 'refused') return r.refusal ?? refusal('RESOLVE_REFUSED', r.message);
-    emit({
-      kind: 'detail',
-      runId,
-      detail: {
-        title: 'Marked rolled back',
-        text: `${name} marked rolled back by <@${actor}> (migrate resolve --rolled-back).`,
-        mrkdwn: true,
-      },
-    });
+    await closeTarget(deps, target);
   }
   const moved = applyRunEvent(runs, runId, 'mark_rolled_back', {
     actor,
@@ -101,9 +101,9 @@ export async function markRolledBack(
   });
   if (moved.kind === 'refusal') return moved;
   emit({
-    kind: 'team',
+    kind: 'notice',
     runId,
-    text: `:leftwards_arrow_with_hook: *${run.environment}* run ${run.id}: ${failed.join(', ')} marked rolled back by <@${actor}>. A new deploy will apply it again once fixed.`,
+    notice: { kind: 'marked_rolled_back', environment: run.environment, runId, migrations: failed, actor },
   });
   emit({ kind: 'run:changed', runId });
   return { kind: 'rolled_back', run: moved.run, migrations: failed };
@@ -153,13 +153,16 @@ export async function restoreRun(
     emit({ kind: 'progress', runId, step: 'backup', text: `Restore: ${text}` });
   try {
     emit({
-      kind: 'team',
+      kind: 'notice',
       runId,
-      text: `:rewind: <@${actor}> is restoring *${run.environment}* from the backup of run ${run.id} (${backup.fileName}).`,
+      notice: { kind: 'restoring', environment: run.environment, runId, actor, fileName: backup.fileName },
     });
+    // The restore runs on the executor's host: no tunnel is needed, only the environment looked up once.
+    const env = resolveTarget(deps, run.environment);
+    if ('kind' in env) throw new DrawbridgeError(env.code, env.message, env.hint ? { hint: env.hint } : {});
     const result = await restoreBackup({
-      executor: deps.executors(run.environment),
-      databaseUrl: deps.config.secrets.databaseUrl(run.environment),
+      executor: env.executor,
+      databaseUrl: env.executorUrl,
       path: backup.path,
       expectedSha256: backup.sha256,
       ...(backup.snapshot ? { expected: backup.snapshot } : {}),
@@ -190,11 +193,14 @@ export async function restoreRun(
     });
     if (moved.kind === 'refusal') return moved;
     emit({
-      kind: 'team',
+      kind: 'notice',
       runId,
-      text: same
-        ? `:white_check_mark: *${run.environment}* restored from the backup of run ${run.id}; schema and row counts match the snapshot.`
-        : `:warning: *${run.environment}* restored from the backup of run ${run.id}, but it differs from the snapshot: ${describeComparison(c)}`,
+      notice: {
+        kind: 'restored',
+        environment: run.environment,
+        runId,
+        ...(same ? {} : { differences: describeComparison(c) }),
+      },
     });
     emit({ kind: 'run:changed', runId });
     return {
@@ -206,9 +212,9 @@ export async function restoreRun(
   } catch (err) {
     restores.finish(record.id, 'failed', { actor: 'system', error: describeError(err) });
     emit({
-      kind: 'team',
+      kind: 'notice',
       runId,
-      text: `:x: Restoring *${run.environment}* (run ${run.id}) failed: ${describeError(err)}`,
+      notice: { kind: 'restore_failed', environment: run.environment, runId, error: describeError(err) },
     });
     throw err;
   } finally {

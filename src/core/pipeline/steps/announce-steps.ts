@@ -41,10 +41,6 @@ export async function sendWebhooks(
   }
 }
 
-function migrationList(ctx: StepContext): string {
-  return ctx.run.plan.migrations.map((m) => m.name).join(', ');
-}
-
 export async function announceStep(ctx: StepContext): Promise<StepOutcome> {
   const { run } = ctx;
   const parts: string[] = [];
@@ -69,9 +65,15 @@ export async function announceStep(ctx: StepContext): Promise<StepOutcome> {
     ),
   );
   ctx.emit({
-    kind: 'team',
+    kind: 'notice',
     runId: run.id,
-    text: `:construction: Deploying ${run.plan.migrations.length} migration(s) to *${run.environment}* (run ${run.id}, requested by <@${run.requestedBy}>): ${migrationList(ctx)}`,
+    notice: {
+      kind: 'deploying',
+      environment: run.environment,
+      runId: run.id,
+      requestedBy: run.requestedBy,
+      migrations: run.plan.migrations.map((m) => m.name),
+    },
   });
   parts.push('team told');
   return { state: 'succeeded', summary: parts.join('; ') };
@@ -96,13 +98,16 @@ export async function closeStep(ctx: StepContext): Promise<StepOutcome> {
       migrations: run.plan.migrations,
     }),
   );
-  const warn = ctx.scratch.warnings.length
-    ? ` (${ctx.scratch.warnings.length} warning(s), see the thread)`
-    : '';
   ctx.emit({
-    kind: 'team',
+    kind: 'notice',
     runId: run.id,
-    text: `:white_check_mark: *${run.environment}*: ${run.plan.migrations.length} migration(s) applied and verified (run ${run.id})${warn}.`,
+    notice: {
+      kind: 'deployed',
+      environment: run.environment,
+      runId: run.id,
+      count: run.plan.migrations.length,
+      warnings: ctx.scratch.warnings.length,
+    },
   });
   parts.push('team told');
   return { state: 'succeeded', summary: parts.join('; ') };

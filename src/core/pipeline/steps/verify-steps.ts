@@ -43,9 +43,9 @@ export async function verifyStep(ctx: StepContext): Promise<StepOutcome> {
     const warning = `row count dropped: ${drops.join(', ')}`;
     ctx.scratch.warnings.push(`verify: ${warning}`);
     ctx.emit({
-      kind: 'team',
+      kind: 'notice',
       runId: ctx.run.id,
-      text: `:warning: *${ctx.run.environment}* run ${ctx.run.id}: ${warning}. Check that this was intended.`,
+      notice: { kind: 'row_count_dropped', environment: ctx.run.environment, runId: ctx.run.id, warning },
     });
     return {
       state: 'succeeded',
