@@ -1,6 +1,7 @@
 /**
- * Deploy and resolve for one environment, with that environment's settings (runner, lock timeouts,
- * retries, executor), for the CLI and the pipeline alike.
+ * Deploy and resolve on one environment target, with its settings (runner, lock timeouts, retries,
+ * executor): the pipeline passes the target its run holds; the CLI names an environment and gets a
+ * target for that one command.
  */
 import type { JournalSink } from '../migrations/apply-journal.js';
 import { deploy, type DeployEvent, type DeployResult } from '../migrations/deploy.js';
@@ -8,9 +9,8 @@ import { runPrismaDeploy, type PrismaRunResult } from '../migrations/prisma-runn
 import { resolveApplied, resolveRolledBack, type ResolveResult } from '../migrations/resolve.js';
 import type { OutputLine } from '../exec/executor.js';
 import type { Refusal } from '../base/errors.js';
-import { openDatabaseTarget } from './database-target.js';
 import type { CoreDeps } from './deps.js';
-import { unknownEnvironment } from './status-service.js';
+import { withEnvironmentTarget, type EnvironmentTarget } from './environment-target.js';
 
 export type EngineRun =
   | { kind: 'run'; runner: 'native'; environment: string; target: string; result: DeployResult }
@@ -28,79 +28,82 @@ export interface ApplyOptions {
   stopBetween?: AbortSignal;
 }
 
-/** Applies the pending migrations of an environment with its configured runner. */
-export async function applyEnvironment(
+/**
+ * Applies the pending migrations of an environment's target with its configured runner. Works through
+ * the target's tunnel; the Prisma CLI runs on the target's executor and is given the database as that
+ * host sees it.
+ */
+export async function applyToTarget(
+  deps: CoreDeps,
+  target: EnvironmentTarget,
+  opts: ApplyOptions = {},
+): Promise<EngineRun> {
+  const env = target.config;
+  const environment = target.name;
+  if (env.runner === 'prisma') {
+    const result = await runPrismaDeploy({
+      target,
+      command: env.prisma.command,
+      cwd: env.prisma.cwd,
+      migrationsDir: env.migrations,
+      clock: deps.clock,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
+    });
+    return { kind: 'run', runner: 'prisma', environment, target: target.display, result };
+  }
+  const result = await deploy({
+    databaseUrl: target.url,
+    migrationsDir: env.migrations,
+    clock: deps.clock,
+    lockWaitMs: env.advisoryLockWaitMs,
+    lockTimeoutMs: env.lockTimeoutMs,
+    statementTimeoutMs: env.statementTimeoutMs,
+    lockRetries: env.lockRetries,
+    applicationName: `drawbridge deploy ${environment}`,
+    watchdog: { silenceMs: env.watchdog.silenceMs, cancelTimeoutMs: env.watchdog.cancelTimeoutMs },
+    outcomeWaitMs: env.watchdog.outcomeWaitMs,
+    ...(opts.expected ? { expected: opts.expected } : {}),
+    ...(opts.journal ? { journal: opts.journal } : {}),
+    ...(opts.stopBetween ? { stopBetween: opts.stopBetween } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
+  return { kind: 'run', runner: 'native', environment, target: target.display, result };
+}
+
+/** `deploy --env`: applies the pending migrations of a named environment through a target of its own. */
+export function applyEnvironment(
   deps: CoreDeps,
   environment: string,
   opts: ApplyOptions = {},
 ): Promise<EngineRun | Refusal> {
-  const unknown = unknownEnvironment(deps, environment);
-  if (unknown) return unknown;
-  const env = deps.config.environment(environment);
-  if (!env) throw new Error('unreachable: environment checked above');
-  const target = await openDatabaseTarget(deps, environment);
-  try {
-    if (env.runner === 'prisma') {
-      const result = await runPrismaDeploy({
-        executor: deps.executors(environment),
-        command: env.prisma.command,
-        cwd: env.prisma.cwd,
-        databaseUrl: target.url,
-        migrationsDir: env.migrations,
-        clock: deps.clock,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
-      });
-      return { kind: 'run', runner: 'prisma', environment, target: target.display, result };
-    }
-    const result = await deploy({
-      databaseUrl: target.url,
-      migrationsDir: env.migrations,
-      clock: deps.clock,
-      lockWaitMs: env.advisoryLockWaitMs,
-      lockTimeoutMs: env.lockTimeoutMs,
-      statementTimeoutMs: env.statementTimeoutMs,
-      lockRetries: env.lockRetries,
-      applicationName: `drawbridge deploy ${environment}`,
-      watchdog: { silenceMs: env.watchdog.silenceMs, cancelTimeoutMs: env.watchdog.cancelTimeoutMs },
-      outcomeWaitMs: env.watchdog.outcomeWaitMs,
-      ...(opts.expected ? { expected: opts.expected } : {}),
-      ...(opts.journal ? { journal: opts.journal } : {}),
-      ...(opts.stopBetween ? { stopBetween: opts.stopBetween } : {}),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-    });
-    return { kind: 'run', runner: 'native', environment, target: target.display, result };
-  } finally {
-    await target
-      .close()
-      .catch((err: unknown) => deps.logger.warn({ err }, 'closing the database tunnel failed'));
-  }
+  return withEnvironmentTarget(deps, environment, (target) => applyToTarget(deps, target, opts));
 }
 
-/** `resolve --applied` / `--rolled-back` on an environment. */
-export async function resolveEnvironment(
+/** Marks a migration applied or rolled back in a target's ledger (`migrate resolve`). */
+export async function resolveOnTarget(
+  deps: CoreDeps,
+  target: EnvironmentTarget,
+  how: 'applied' | 'rolled-back',
+  name: string,
+): Promise<ResolveResult> {
+  const opts = {
+    databaseUrl: target.url,
+    migrationsDir: target.config.migrations,
+    name,
+    clock: deps.clock,
+    lockWaitMs: target.config.advisoryLockWaitMs,
+  };
+  return how === 'applied' ? resolveApplied(opts) : resolveRolledBack(opts);
+}
+
+/** `resolve --applied` / `--rolled-back` on a named environment. */
+export function resolveEnvironment(
   deps: CoreDeps,
   environment: string,
   how: 'applied' | 'rolled-back',
   name: string,
 ): Promise<ResolveResult | Refusal> {
-  const unknown = unknownEnvironment(deps, environment);
-  if (unknown) return unknown;
-  const env = deps.config.environment(environment);
-  const target = await openDatabaseTarget(deps, environment);
-  try {
-    const opts = {
-      databaseUrl: target.url,
-      migrationsDir: env?.migrations ?? '',
-      name,
-      clock: deps.clock,
-      lockWaitMs: env?.advisoryLockWaitMs ?? 10_000,
-    };
-    return how === 'applied' ? await resolveApplied(opts) : await resolveRolledBack(opts);
-  } finally {
-    await target
-      .close()
-      .catch((err: unknown) => deps.logger.warn({ err }, 'closing the database tunnel failed'));
-  }
+  return withEnvironmentTarget(deps, environment, (target) => resolveOnTarget(deps, target, how, name));
 }

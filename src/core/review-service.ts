@@ -1,6 +1,6 @@
 /**
- * The SQL review of what a deploy would apply to an environment (with the impact estimate from its
- * live database, read-only), or of a path (a migrations folder or one .sql file, no database).
+ * The SQL review of what a deploy would apply to an environment's target (with the impact estimate
+ * from its live database, read-only), or of a path (a migrations folder or one .sql file, no database).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,8 +8,8 @@ import type { Refusal } from '../base/errors.js';
 import { getStatus } from '../migrations/get-status.js';
 import { reviewMigrations, reviewPath } from '../migrations/review/review-migrations.js';
 import type { ReviewReport } from '../migrations/review/types.js';
-import { openDatabaseTarget } from './database-target.js';
 import type { CoreDeps } from './deps.js';
+import { withEnvironmentTarget, type EnvironmentTarget } from './environment-target.js';
 
 export interface EnvironmentReview {
   kind: 'review';
@@ -19,13 +19,24 @@ export interface EnvironmentReview {
   report: ReviewReport;
 }
 
-/** Reviews the migrations an environment would apply, with the impact estimate from its database. */
+/** Reviews the migrations a deploy would apply to a target, with the impact estimate from its database. */
+export async function reviewTarget(deps: CoreDeps, target: EnvironmentTarget): Promise<EnvironmentReview> {
+  const dir = target.config.migrations;
+  const status = await getStatus({ databaseUrl: target.url, migrationsDir: dir, clock: deps.clock });
+  const entries = [];
+  for (const name of status.toApply) {
+    entries.push({ name, sql: await readFile(join(dir, name, 'migration.sql'), 'utf8') });
+  }
+  const report = await reviewMigrations(entries, { databaseUrl: target.url });
+  return { kind: 'review', environment: target.name, migrations: status.toApply, report };
+}
+
+/** Reviews the migrations a named environment would apply, through a target of its own. */
 export async function reviewEnvironment(
   deps: CoreDeps,
   environment: string,
 ): Promise<EnvironmentReview | Refusal> {
-  const env = deps.config.environment(environment);
-  if (!env) {
+  if (!deps.config.environmentNames.includes(environment)) {
     return {
       kind: 'refusal',
       code: 'UNKNOWN_ENVIRONMENT',
@@ -33,24 +44,7 @@ export async function reviewEnvironment(
       hint: `Valid environments: ${deps.config.environmentNames.join(', ')}.`,
     };
   }
-  const target = await openDatabaseTarget(deps, environment);
-  try {
-    const status = await getStatus({
-      databaseUrl: target.url,
-      migrationsDir: env.migrations,
-      clock: deps.clock,
-    });
-    const entries = [];
-    for (const name of status.toApply) {
-      entries.push({ name, sql: await readFile(join(env.migrations, name, 'migration.sql'), 'utf8') });
-    }
-    const report = await reviewMigrations(entries, { databaseUrl: target.url });
-    return { kind: 'review', environment, migrations: status.toApply, report };
-  } finally {
-    await target
-      .close()
-      .catch((err: unknown) => deps.logger.warn({ err }, 'closing the database tunnel failed'));
-  }
+  return withEnvironmentTarget(deps, environment, (target) => reviewTarget(deps, target));
 }
 
 /** Reviews a folder or file without a database (the estimate says it is unavailable). */

@@ -1,11 +1,11 @@
 /**
  * `/migrate status <env>` and `drawbridge status --env`: one function both front ends call.
  */
-import { describeError, DrawbridgeError, refusal, type Refusal } from '../base/errors.js';
+import { describeError, DrawbridgeError, type Refusal } from '../base/errors.js';
 import { getStatus } from '../migrations/get-status.js';
 import type { StatusReport } from '../migrations/status.js';
-import { openDatabaseTarget } from './database-target.js';
 import type { CoreDeps } from './deps.js';
+import { closeTarget, openTarget, resolveTarget, type EnvironmentTarget } from './environment-target.js';
 
 export interface EnvironmentStatus {
   kind: 'status';
@@ -26,36 +26,36 @@ export interface StatusFailure {
   hint?: string;
 }
 
-/** Refuses an unknown environment with the list of valid ones. */
-export function unknownEnvironment(deps: Pick<CoreDeps, 'config'>, name: string): Refusal | undefined {
-  if (deps.config.environment(name)) return undefined;
-  const valid = deps.config.environmentNames.map((n) => `\`${n}\``).join(', ');
-  return refusal(
-    'UNKNOWN_ENVIRONMENT',
-    `There is no environment named \`${name}\`.`,
-    `Valid environments: ${valid}.`,
-  );
+export { unknownEnvironment } from './environment-target.js';
+
+/** Reads the migration status of a target's database. */
+export async function readTargetStatus(
+  deps: CoreDeps,
+  target: EnvironmentTarget,
+): Promise<EnvironmentStatus> {
+  const migrationsDir = target.config.migrations;
+  const report = await getStatus({ databaseUrl: target.url, migrationsDir, clock: deps.clock });
+  return { kind: 'status', environment: target.name, target: target.display, migrationsDir, report };
 }
 
+/**
+ * The status of a named environment, through a target of its own; a fault reaching or reading the
+ * database (the tunnel included) is a StatusFailure naming the database, not a throw.
+ */
 export async function environmentStatus(
   deps: CoreDeps,
   environment: string,
 ): Promise<EnvironmentStatus | StatusFailure | Refusal> {
-  const unknown = unknownEnvironment(deps, environment);
-  if (unknown) return unknown;
-  const env = deps.config.environment(environment);
-  const migrationsDir = env?.migrations ?? '';
   let targetDisplay = 'unknown database';
   try {
-    const target = await openDatabaseTarget(deps, environment);
-    targetDisplay = target.display;
+    const resolved = resolveTarget(deps, environment);
+    if ('kind' in resolved) return resolved;
+    targetDisplay = resolved.display;
+    const target = await openTarget(resolved);
     try {
-      const report = await getStatus({ databaseUrl: target.url, migrationsDir, clock: deps.clock });
-      return { kind: 'status', environment, target: target.display, migrationsDir, report };
+      return await readTargetStatus(deps, target);
     } finally {
-      await target
-        .close()
-        .catch((err: unknown) => deps.logger.warn({ err }, 'closing the database tunnel failed'));
+      await closeTarget(deps, target);
     }
   } catch (err) {
     deps.logger.warn({ environment, err: describeError(err) }, 'status failed');

@@ -1,25 +1,30 @@
 /**
- * `runner: prisma`: runs the configured Prisma CLI command (e.g. `npx prisma migrate deploy`) through an
- * Executor, with DATABASE_URL only in its environment, streams its redacted output, maps the exit to an
- * outcome, and re-reads the ledger afterwards: the database, not the CLI's words, says what happened.
+ * `runner: prisma`: runs the configured Prisma CLI command (e.g. `npx prisma migrate deploy`) on the
+ * target's executor, with DATABASE_URL (the database as that host sees it) only in its environment,
+ * streams its redacted output, maps the exit to an outcome, and re-reads the ledger afterwards from
+ * here: the database, not the CLI's words, says what happened.
  */
 import { systemClock, type Clock } from '../base/clock.js';
 import { DrawbridgeError, refusal, type Refusal } from '../base/errors.js';
 import { redact } from '../base/redact.js';
-import type { Executor, OutputLine } from '../exec/executor.js';
+import type { OutputLine } from '../exec/executor.js';
 import { parseDatabaseUrl } from './connection.js';
 import { compareWithApproved } from './plan-binding.js';
 import { readMigrationsFolder } from './folder.js';
+import type { RunnerTarget } from './runner-target.js';
 import { getStatus, type StatusReport } from './status.js';
 
 /** Inputs of a Prisma CLI run. */
 export interface PrismaRunOptions {
-  executor: Executor;
+  /**
+   * Where the command runs (`target.executor`) and the database it migrates: the command is given
+   * `target.executorUrl` as DATABASE_URL (environment only, never an argument); the ledger is read
+   * before and after through `target.url`.
+   */
+  target: RunnerTarget;
   /** Executable and arguments, e.g. `['npx', 'prisma', 'migrate', 'deploy']`. Never a shell string. */
   command: readonly string[];
   cwd?: string;
-  /** Given to the command as DATABASE_URL (environment only, never an argument). */
-  databaseUrl: string;
   /** The folder the command deploys; used to re-read status before and after. */
   migrationsDir: string;
   /** Extra non-secret environment for the command. */
@@ -70,9 +75,12 @@ export async function runPrismaDeploy(opts: PrismaRunOptions): Promise<PrismaRun
     throw new DrawbridgeError('config', 'The prisma runner command is empty.', {
       hint: 'Set prisma.command, e.g. [npx, prisma, migrate, deploy].',
     });
-  parseDatabaseUrl(opts.databaseUrl); // validates and registers the password for redaction
+  const { target } = opts;
+  // Validates both and registers their passwords for redaction.
+  parseDatabaseUrl(target.url);
+  parseDatabaseUrl(target.executorUrl);
   const clock = opts.clock ?? systemClock;
-  const statusOpts = { databaseUrl: opts.databaseUrl, migrationsDir: opts.migrationsDir, clock };
+  const statusOpts = { databaseUrl: target.url, migrationsDir: opts.migrationsDir, clock };
   const initial = await getStatus(statusOpts);
   const before = appliedNames(initial);
   const started = clock.now();
@@ -98,11 +106,11 @@ export async function runPrismaDeploy(opts: PrismaRunOptions): Promise<PrismaRun
       };
     }
   }
-  const res = await opts.executor.run(
+  const res = await target.executor.run(
     {
       command,
       args,
-      env: { ...opts.env, DATABASE_URL: opts.databaseUrl },
+      env: { ...opts.env, DATABASE_URL: target.executorUrl },
       ...(opts.cwd ? { cwd: opts.cwd } : {}),
       ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),

@@ -35,9 +35,8 @@ describe('prisma runner (with a Prisma CLI stand-in)', () => {
       const lines: OutputLine[] = [];
       const command = ['node', standin, 'migrate', 'deploy', '--migrations', f.dir, '--echo-url'];
       const r = await runPrismaDeploy({
-        executor,
+        target: { executor, url: db.url, executorUrl: db.url },
         command,
-        databaseUrl: db.url,
         migrationsDir: f.dir,
         onOutput: (l) => lines.push(l),
       });
@@ -65,9 +64,8 @@ describe('prisma runner (with a Prisma CLI stand-in)', () => {
     });
     try {
       const r = await runPrismaDeploy({
-        executor,
+        target: { executor, url: db.url, executorUrl: db.url },
         command: ['node', standin, 'migrate', 'deploy', '--migrations', f.dir],
-        databaseUrl: db.url,
         migrationsDir: f.dir,
       });
       expect(r.outcome).toBe('failed');

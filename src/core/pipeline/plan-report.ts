@@ -6,14 +6,12 @@
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { Refusal } from '../../base/errors.js';
-import type { EnvironmentConfig } from '../../config/file-schema.js';
 import { getStatus } from '../../migrations/get-status.js';
 import { reviewMigrations } from '../../migrations/review/review-migrations.js';
 import type { ReviewReport } from '../../migrations/review/types.js';
-import { openDatabaseTarget } from '../database-target.js';
 import type { CoreDeps } from '../deps.js';
+import { withEnvironmentTarget, type EnvironmentTarget } from '../environment-target.js';
 import { planHash } from '../runs/plan.js';
-import { unknownEnvironment } from '../status-service.js';
 import { readDatabaseFacts } from './database-facts.js';
 import {
   affectedTables,
@@ -34,75 +32,80 @@ export interface PreparePlanOptions {
 }
 
 /**
- * Computes the plan report of an environment. Unknown environment → refusal; an unreachable
- * database throws (DrawbridgeError with a P1xxx code, redacted).
+ * Computes the plan report of a named environment through a target of its own. Unknown environment →
+ * refusal; an unreachable database throws (DrawbridgeError with a P1xxx code, redacted).
  */
-export async function preparePlan(
+export function preparePlan(
   deps: CoreDeps,
   environment: string,
   options: PreparePlanOptions = {},
 ): Promise<PlanReport | Refusal> {
-  const unknown = unknownEnvironment(deps, environment);
-  if (unknown) return unknown;
-  const env = deps.config.environment(environment) as Readonly<EnvironmentConfig>;
-  const target = await openDatabaseTarget(deps, environment);
-  try {
-    const status = await getStatus({
-      databaseUrl: target.url,
-      migrationsDir: env.migrations,
-      clock: deps.clock,
-    });
-    const pending = status.toApply.map((name) => {
-      const line = status.migrations.find((m) => m.name === name);
-      return { name, checksum: line?.checksum ?? '' };
-    });
-    let review: ReviewReport | undefined;
-    if (pending.length > 0) {
-      const entries = [];
-      for (const m of pending) {
-        const sql = await readFile(join(env.migrations, m.name, 'migration.sql'), 'utf8').catch(() => '');
-        entries.push({ name: m.name, sql });
-      }
-      review = await reviewMigrations(entries, { databaseUrl: target.url });
+  return withEnvironmentTarget(deps, environment, (target) => prepareTargetPlan(deps, target, options));
+}
+
+/**
+ * Computes the plan report of a target: its ledger and folder, the review with the impact estimate,
+ * and the preflight checks, all through the target (its tunnel, its executor). An unreachable database
+ * throws (DrawbridgeError with a P1xxx code, redacted).
+ */
+export async function prepareTargetPlan(
+  deps: CoreDeps,
+  target: EnvironmentTarget,
+  options: PreparePlanOptions = {},
+): Promise<PlanReport> {
+  const env = target.config;
+  const environment = target.name;
+  const status = await getStatus({
+    databaseUrl: target.url,
+    migrationsDir: env.migrations,
+    clock: deps.clock,
+  });
+  const pending = status.toApply.map((name) => {
+    const line = status.migrations.find((m) => m.name === name);
+    return { name, checksum: line?.checksum ?? '' };
+  });
+  let review: ReviewReport | undefined;
+  if (pending.length > 0) {
+    const entries = [];
+    for (const m of pending) {
+      const sql = await readFile(join(env.migrations, m.name, 'migration.sql'), 'utf8').catch(() => '');
+      entries.push({ name: m.name, sql });
     }
-    const facts = await readDatabaseFacts(target.url, affectedTables(review));
-    const plan: Plan = {
-      environment,
-      target: {
-        identity: target.display,
-        ...(facts.systemIdentifier ? { systemIdentifier: facts.systemIdentifier } : {}),
-      },
-      migrations: pending,
-      createdAt: deps.clock.now(),
-    };
-    const preflight: PreflightCheck[] = [
-      ...(await groundChecks(deps, environment, env, facts)),
-      ledgerCheck(status),
-      transactionsCheck(facts, review),
-      lockCheck(deps, environment, status, options.ownRunId),
-    ];
-    if (review) preflight.push(reviewCheck(review));
-    const verdict =
-      status.blocking.length > 0 || preflight.some((c) => c.status === 'fail' && c.id === 'ledger')
-        ? 'blocked'
-        : pending.length === 0
-          ? 'nothing_pending'
-          : 'ready';
-    return {
-      kind: 'plan',
-      environment,
-      target: target.display,
-      plan,
-      planHash: planHash(plan),
-      status,
-      ...(review ? { review } : {}),
-      databaseBytes: facts.databaseBytes,
-      preflight,
-      verdict,
-    };
-  } finally {
-    await target
-      .close()
-      .catch((err: unknown) => deps.logger.warn({ err }, 'closing the database tunnel failed'));
+    review = await reviewMigrations(entries, { databaseUrl: target.url });
   }
+  const facts = await readDatabaseFacts(target.url, affectedTables(review));
+  const plan: Plan = {
+    environment,
+    target: {
+      identity: target.display,
+      ...(facts.systemIdentifier ? { systemIdentifier: facts.systemIdentifier } : {}),
+    },
+    migrations: pending,
+    createdAt: deps.clock.now(),
+  };
+  const preflight: PreflightCheck[] = [
+    ...(await groundChecks(deps, target, facts)),
+    ledgerCheck(status),
+    transactionsCheck(facts, review),
+    lockCheck(deps, environment, status, options.ownRunId),
+  ];
+  if (review) preflight.push(reviewCheck(review));
+  const verdict =
+    status.blocking.length > 0 || preflight.some((c) => c.status === 'fail' && c.id === 'ledger')
+      ? 'blocked'
+      : pending.length === 0
+        ? 'nothing_pending'
+        : 'ready';
+  return {
+    kind: 'plan',
+    environment,
+    target: target.display,
+    plan,
+    planHash: planHash(plan),
+    status,
+    ...(review ? { review } : {}),
+    databaseBytes: facts.databaseBytes,
+    preflight,
+    verdict,
+  };
 }

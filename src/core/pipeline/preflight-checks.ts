@@ -11,6 +11,7 @@ import type { StatusReport } from '../../migrations/status.js';
 import { RunStore } from '../../store/run-store.js';
 import { checkPgDumpVersion, freeDiskBytes } from '../backup/index.js';
 import type { CoreDeps } from '../deps.js';
+import type { ResolvedEnvironment } from '../environment-target.js';
 import { LONG_TRANSACTION_SECONDS, type DatabaseFacts } from './database-facts.js';
 import { join } from 'node:path';
 import type { PreflightCheck } from './types.js';
@@ -27,14 +28,13 @@ export function affectedTables(review: ReviewReport | undefined): string[] {
   return [...new Set(names)];
 }
 
-/** Database, pg_dump and disk: the checks that need the executor's host. */
+/** Database, pg_dump and disk: the checks that need the executor's host (the target's). */
 export async function groundChecks(
   deps: CoreDeps,
-  environment: string,
-  env: Readonly<EnvironmentConfig>,
+  target: ResolvedEnvironment,
   facts: DatabaseFacts,
 ): Promise<PreflightCheck[]> {
-  const executor = deps.executors(environment);
+  const { executor, config: env } = target;
   const out: PreflightCheck[] = [
     {
       id: 'database',

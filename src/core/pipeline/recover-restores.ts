@@ -17,8 +17,8 @@ import type { RestoreRecord } from '../../store/restore-store.js';
 import { RunStore } from '../../store/run-store.js';
 import type { RunRecord } from '../../store/run-types.js';
 import { compareSnapshots, restoreScriptPath, snapshotDatabase } from '../backup/index.js';
-import { openDatabaseTarget } from '../database-target.js';
 import type { CoreDeps } from '../deps.js';
+import { closeTarget, openEnvironmentTarget, type EnvironmentTarget } from '../environment-target.js';
 import { storedBackupOf, WAYS_BACK_STATES } from './run-view.js';
 import type { StoredBackup } from './run-context.js';
 import type { PipelineObserver } from './types.js';
@@ -83,28 +83,39 @@ async function databaseFinding(
   restore: RestoreRecord,
   backup: StoredBackup | undefined,
 ): Promise<string> {
-  const env = restore.environment;
-  if (!deps.config.environment(env))
-    return `Environment ${env} is no longer configured; the database was not checked.`;
   try {
-    const leftover = await waitForLeftoverSession(deps, restore);
-    if (leftover !== undefined) {
-      return `The restore session from before the restart (pid ${leftover}) is still working on the database, so the outcome is not known yet: it may still commit. Check it with \`select pid, state, xact_start from pg_stat_activity where application_name = '${restoreApplicationName(restore.runId)}'\` before acting; a new restore waits for it.`;
+    const target = await openEnvironmentTarget(deps, restore.environment);
+    if ('kind' in target)
+      return `Environment ${restore.environment} is no longer configured; the database was not checked.`;
+    try {
+      return await findingOnTarget(deps, target, restore, backup);
+    } finally {
+      await closeTarget(deps, target);
     }
-    if (!backup?.snapshot) {
-      return 'No snapshot was recorded with the backup to compare with: check the schema and row counts before acting.';
-    }
-    const now = await snapshotDatabase({
-      executor: deps.executors(env),
-      databaseUrl: deps.config.secrets.databaseUrl(env),
-    });
-    const c = compareSnapshots(backup.snapshot, now);
-    return c.identical
-      ? 'The database now matches the snapshot taken with the backup (schema and the row count of every table): it is as the backup left it.'
-      : `The database differs from the snapshot taken with the backup (${describeComparison(c)}): the restore did not commit, or the database changed after it.`;
   } catch (err) {
     return `The database could not be checked (${describeError(err)}): check the schema and row counts before acting.`;
   }
+}
+
+/** What the database shows after an interrupted restore, read through the environment's one target. */
+async function findingOnTarget(
+  deps: CoreDeps,
+  target: EnvironmentTarget,
+  restore: RestoreRecord,
+  backup: StoredBackup | undefined,
+): Promise<string> {
+  const leftover = await waitForLeftoverSession(deps, target, restore);
+  if (leftover !== undefined) {
+    return `The restore session from before the restart (pid ${leftover}) is still working on the database, so the outcome is not known yet: it may still commit. Check it with \`select pid, state, xact_start from pg_stat_activity where application_name = '${restoreApplicationName(restore.runId)}'\` before acting; a new restore waits for it.`;
+  }
+  if (!backup?.snapshot) {
+    return 'No snapshot was recorded with the backup to compare with: check the schema and row counts before acting.';
+  }
+  const now = await snapshotDatabase({ executor: target.executor, databaseUrl: target.executorUrl });
+  const c = compareSnapshots(backup.snapshot, now);
+  return c.identical
+    ? 'The database now matches the snapshot taken with the backup (schema and the row count of every table): it is as the backup left it.'
+    : `The database differs from the snapshot taken with the backup (${describeComparison(c)}): the restore did not commit, or the database changed after it.`;
 }
 
 /** The restore script (the backup's data as SQL) the dead bot could not remove. */
@@ -125,28 +136,27 @@ async function removeLeftoverScript(deps: CoreDeps, restore: RestoreRecord): Pro
  * The pid of the dead bot's restore session if it is still there after a bounded wait. The psql
  * running the restore may outlive the bot by a few seconds (or, late in the script, until it commits).
  */
-async function waitForLeftoverSession(deps: CoreDeps, restore: RestoreRecord): Promise<number | undefined> {
-  const target = await openDatabaseTarget(deps, restore.environment);
+async function waitForLeftoverSession(
+  deps: CoreDeps,
+  target: EnvironmentTarget,
+  restore: RestoreRecord,
+): Promise<number | undefined> {
+  const client = await openSession(parseDatabaseUrl(target.url, 'drawbridge recovery'));
   try {
-    const client = await openSession(parseDatabaseUrl(target.url, 'drawbridge recovery'));
-    try {
-      const find = async (): Promise<number | undefined> => {
-        const r = await client.query<{ pid: number }>(
-          'select pid from pg_stat_activity where application_name = $1 and pid <> pg_backend_pid() order by pid limit 1',
-          [restoreApplicationName(restore.runId)],
-        );
-        return r.rows[0]?.pid;
-      };
-      let pid = await find();
-      for (let i = 0; i < LEFTOVER_WAIT_ROUNDS && pid !== undefined; i++) {
-        await deps.clock.sleep(500);
-        pid = await find();
-      }
-      return pid;
-    } finally {
-      await closeSession(client);
+    const find = async (): Promise<number | undefined> => {
+      const r = await client.query<{ pid: number }>(
+        'select pid from pg_stat_activity where application_name = $1 and pid <> pg_backend_pid() order by pid limit 1',
+        [restoreApplicationName(restore.runId)],
+      );
+      return r.rows[0]?.pid;
+    };
+    let pid = await find();
+    for (let i = 0; i < LEFTOVER_WAIT_ROUNDS && pid !== undefined; i++) {
+      await deps.clock.sleep(500);
+      pid = await find();
     }
+    return pid;
   } finally {
-    await target.close().catch(() => undefined);
+    await closeSession(client);
   }
 }

@@ -8,9 +8,9 @@
 import { describeError } from '../../base/errors.js';
 import { getStatus } from '../../migrations/get-status.js';
 import type { RunRecord } from '../../store/run-types.js';
-import { openDatabaseTarget } from '../database-target.js';
 import { decideInterruptedApply, describeVerdict } from './apply-evidence.js';
 import type { CoreDeps } from '../deps.js';
+import { closeTarget, openEnvironmentTarget } from '../environment-target.js';
 import { recoverAfterRestart, type LapsedApproval } from '../runs/recovery.js';
 import { reportInterruptedRestores, type RecoveredRestore } from './recover-restores.js';
 import type { PipelineObserver } from './types.js';
@@ -31,10 +31,11 @@ export interface RecoveredRun {
 }
 
 async function ledgerSentence(deps: CoreDeps, run: RunRecord): Promise<string> {
-  const env = deps.config.environment(run.environment);
-  if (!env) return `Environment ${run.environment} is no longer configured; the ledger was not read.`;
   try {
-    const target = await openDatabaseTarget(deps, run.environment);
+    const target = await openEnvironmentTarget(deps, run.environment);
+    if ('kind' in target)
+      return `Environment ${run.environment} is no longer configured; the ledger was not read.`;
+    const env = target.config;
     try {
       // First the evidence: the journal says what was under way; a fresh connection ends the dead
       // bot's session where that is safe and decides whether the migration committed.
@@ -67,7 +68,7 @@ async function ledgerSentence(deps: CoreDeps, run: RunRecord): Promise<string> {
       );
       return `The ledger now shows this run's ${run.plan.migrations.length} migration(s) as: ${parts.join('; ')}.${evidence}${orphan}`;
     } finally {
-      await target.close().catch(() => undefined);
+      await closeTarget(deps, target);
     }
   } catch (err) {
     return `The ledger could not be read: ${describeError(err)}`;

@@ -11,6 +11,7 @@ import type { RunRecord } from '../../store/run-types.js';
 import type { RunStore } from '../../store/run-store.js';
 import type { BackupRecord, DatabaseSnapshot } from '../backup/index.js';
 import type { CoreDeps } from '../deps.js';
+import type { EnvironmentTarget } from '../environment-target.js';
 import type { PipelineObserver, PlanReport } from './types.js';
 
 /** What the backup step stores on the run (`runs.backup`), enough to restore and compare later. */
@@ -36,11 +37,18 @@ export interface StepContext {
   readonly deps: CoreDeps;
   readonly runs: RunStore;
   readonly run: RunRecord;
+  /**
+   * The run's environment, resolved once when the run started, with the run's one tunnel (`via:
+   * bastion`), closed when the run ends. Steps work through it and never look the environment up again.
+   */
+  readonly target: EnvironmentTarget;
+  /** `target.config`. */
   readonly env: Readonly<EnvironmentConfig>;
+  /** `target.executor`. */
   readonly executor: Executor;
-  /** The database URL as seen from this host (through the tunnel for `via: bastion`). Secret. */
+  /** `target.url`: the database URL as seen from this host (the tunnel's end for `via: bastion`). Secret. */
   readonly databaseUrl: string;
-  /** The database URL as seen from the executor's host (for pg_dump, pg_restore). Secret. */
+  /** `target.executorUrl`: the database URL as seen from the executor's host (pg_dump, psql). Secret. */
   readonly executorDatabaseUrl: string;
   readonly report: PlanReport;
   /** Aborted by Cancel. */

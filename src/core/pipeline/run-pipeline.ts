@@ -5,15 +5,14 @@
  * page and the team are told, and the run becomes `failed` (or `cancelled`).
  */
 import { describeError, refusal, type Refusal } from '../../base/errors.js';
-import type { EnvironmentConfig } from '../../config/file-schema.js';
 import { RunStore } from '../../store/run-store.js';
 import type { RunRecord, StepState } from '../../store/run-types.js';
-import { openDatabaseTarget, type DatabaseTarget } from '../database-target.js';
 import type { CoreDeps } from '../deps.js';
+import { closeTarget, openEnvironmentTarget, type EnvironmentTarget } from '../environment-target.js';
 import { applyRunEvent } from '../runs/apply-run-event.js';
 import type { PlanDifference } from '../runs/plan.js';
 import { replanRun } from '../runs/replan-run.js';
-import { preparePlan } from './plan-report.js';
+import { prepareTargetPlan } from './plan-report.js';
 import {
   RunCancelled,
   RunStopped,
@@ -85,13 +84,36 @@ export async function startRun(
   if (!run) return refusal('RUN_NOT_FOUND', `There is no run ${runId}.`);
   if (run.state !== 'approved')
     return refusal('RUN_NOT_APPROVED', `Run ${runId} is ${run.state}, not approved.`);
-  let report: PlanReport | Refusal;
+  // The run's one target (and tunnel): the plan is re-read and every step works through it.
+  let target: EnvironmentTarget | Refusal;
   try {
-    report = await preparePlan(deps, run.environment, { ownRunId: runId });
+    target = await openEnvironmentTarget(deps, run.environment);
   } catch (err) {
     return failBeforeSteps(deps, runs, run, opts, `Could not re-read the plan: ${describeError(err)}`);
   }
-  if (report.kind === 'refusal') return failBeforeSteps(deps, runs, run, opts, report.message);
+  if ('kind' in target) return failBeforeSteps(deps, runs, run, opts, target.message);
+  try {
+    return await startOnTarget(deps, runs, run, target, opts);
+  } finally {
+    await closeTarget(deps, target);
+  }
+}
+
+/** Re-reads the plan through the run's target and, when it is still the approved one, runs the steps. */
+async function startOnTarget(
+  deps: CoreDeps,
+  runs: RunStore,
+  run: RunRecord,
+  target: EnvironmentTarget,
+  opts: StartRunOptions,
+): Promise<StartRunResult | Refusal> {
+  const runId = run.id;
+  let report: PlanReport;
+  try {
+    report = await prepareTargetPlan(deps, target, { ownRunId: runId });
+  } catch (err) {
+    return failBeforeSteps(deps, runs, run, opts, `Could not re-read the plan: ${describeError(err)}`);
+  }
   if (report.planHash !== run.planHash) {
     const voided = replanRun(runs, runId, report.plan, 'system');
     if (voided.kind === 'refusal') return voided;
@@ -103,7 +125,7 @@ export async function startRun(
   const started = applyRunEvent(runs, runId, 'start', { actor: opts.actor, expectedState: 'approved' });
   if (started.kind === 'refusal') return started;
   opts.emit({ kind: 'run:changed', runId });
-  return { kind: 'finished', run: await runSteps(deps, runs, started.run, report, opts) };
+  return { kind: 'finished', run: await runSteps(deps, runs, started.run, report, target, opts) };
 }
 
 /** The plan could not even be re-read: the run starts and fails at preflight, with the reason. */
@@ -122,7 +144,14 @@ function failBeforeSteps(
   const failed = applyRunEvent(runs, run.id, 'fail', { actor: 'system', outcome: `preflight: ${reason}` });
   runs.releaseEnvironmentLock(run.environment, run.id);
   const after = failed.kind === 'refusal' ? (runs.getRun(run.id) ?? run) : failed.run;
-  opts.emit({ kind: 'run:finished', runId: run.id, state: after.state, outcome: after.outcome ?? reason });
+  opts.emit({
+    kind: 'run:finished',
+    runId: run.id,
+    environment: run.environment,
+    state: after.state,
+    outcome: after.outcome ?? reason,
+    started: false,
+  });
   deps.logger.warn({ runId: run.id, reason }, 'run failed before its first step');
   return { kind: 'finished', run: after };
 }
@@ -132,21 +161,22 @@ async function runSteps(
   runs: RunStore,
   run: RunRecord,
   report: PlanReport,
+  target: EnvironmentTarget,
   opts: StartRunOptions,
 ): Promise<RunRecord> {
-  const env = deps.config.environment(run.environment) as Readonly<EnvironmentConfig>;
+  const env = target.config;
   const scratch: RunScratch = { maintenanceOn: false, warnings: [] };
-  let target: DatabaseTarget | undefined;
   let runLock: RunLock | undefined;
   let current: PipelineStep = 'preflight';
-  const ctxOf = (t: DatabaseTarget, signal: AbortSignal = opts.signal): StepContext => ({
+  const ctxOf = (signal: AbortSignal = opts.signal): StepContext => ({
     deps,
     runs,
     run,
+    target,
     env,
-    executor: deps.executors(run.environment),
-    databaseUrl: t.url,
-    executorDatabaseUrl: deps.config.secrets.databaseUrl(run.environment),
+    executor: target.executor,
+    databaseUrl: target.url,
+    executorDatabaseUrl: target.executorUrl,
     report,
     signal,
     stop: opts.stop ?? new AbortController().signal,
@@ -157,9 +187,14 @@ async function runSteps(
       opts.emit({ kind: 'detail', runId: run.id, detail: { title, text, ...(code ? { code } : {}) } }),
     alive: () => undefined,
   });
+  opts.emit({
+    kind: 'run:started',
+    runId: run.id,
+    environment: run.environment,
+    migrations: run.plan.migrations.map((m) => ({ name: m.name, checksum: m.checksum })),
+  });
   try {
-    target = await openDatabaseTarget(deps, run.environment);
-    const ctx = ctxOf(target);
+    const ctx = ctxOf();
     for (const step of PIPELINE_STEPS) {
       current = step;
       if (opts.signal.aborted) throw new RunCancelled(`Cancelled before ${step}`);
@@ -175,7 +210,14 @@ async function runSteps(
     });
     if (ok.kind === 'transitioned') applyRunEvent(runs, run.id, 'finish', { actor: 'system' });
     const done = runs.getRun(run.id) ?? run;
-    opts.emit({ kind: 'run:finished', runId: run.id, state: done.state, outcome: done.outcome ?? '' });
+    opts.emit({
+      kind: 'run:finished',
+      runId: run.id,
+      environment: run.environment,
+      state: done.state,
+      outcome: done.outcome ?? '',
+      started: true,
+    });
     return done;
   } catch (caught) {
     const failedAt = current;
@@ -193,19 +235,16 @@ async function runSteps(
       err,
       step: failedAt,
       opts,
-      ctx: target ? ctxOf(target, calm) : undefined,
+      ctx: ctxOf(calm),
       runMaintenanceOff: async () => {
-        if (!target || failedAt === 'maintenance_off') throw new Error('maintenance off already failed');
+        if (failedAt === 'maintenance_off') throw new Error('maintenance off already failed');
         current = 'maintenance_off';
-        await runOneStep(runs, ctxOf(target, calm), 'maintenance_off', { ...opts, signal: calm });
+        await runOneStep(runs, ctxOf(calm), 'maintenance_off', { ...opts, signal: calm });
       },
     });
   } finally {
     runs.releaseEnvironmentLock(run.environment, run.id);
     await runLock?.release();
-    await target
-      ?.close()
-      .catch((err: unknown) => deps.logger.warn({ err }, 'closing the database tunnel failed'));
   }
 }
 

@@ -1,12 +1,11 @@
 /**
- * Step 5: apply the pending migrations through the engine (native or the Prisma CLI), with one
- * progress line per migration. Cancel aborts the signal: the native runner cancels the running
- * statement (pg_cancel_backend), the Prisma runner's process is stopped.
+ * Step 5: apply the pending migrations through the engine (native or the Prisma CLI) on the run's
+ * target, with one progress line per migration. Cancel aborts the signal: the native runner cancels
+ * the running statement (pg_cancel_backend), the Prisma runner's process is stopped.
  */
-import type { Refusal } from '../../../base/errors.js';
 import type { DeployEvent } from '../../../migrations/deploy.js';
 import { ApplyJournalStore } from '../../../store/apply-journal-store.js';
-import { applyEnvironment, type EngineRun } from '../../engine-service.js';
+import { applyToTarget, type EngineRun } from '../../engine-service.js';
 import { ledgerRowIds } from '../database-facts.js';
 import type { StepContext, StepOutcome } from '../run-context.js';
 import { RunCancelled, RunStopped, StepStopped } from '../run-context.js';
@@ -45,7 +44,8 @@ export async function applyStep(ctx: StepContext): Promise<StepOutcome> {
   const output: string[] = [];
   const journal = new ApplyJournalStore(ctx.deps.store);
   ctx.scratch.ledgerBefore = await ledgerRowIds(ctx.databaseUrl);
-  const result: EngineRun | Refusal = await applyEnvironment(ctx.deps, ctx.run.environment, {
+  // Through the run's own target: its tunnel, its executor (no second lookup, no second tunnel).
+  const result = await applyToTarget(ctx.deps, ctx.target, {
     signal: ctx.signal,
     // What runs is exactly what was approved: these names, in this order, with these bytes.
     expected: ctx.run.plan.migrations.map((m) => ({ name: m.name, checksum: m.checksum })),
@@ -57,9 +57,6 @@ export async function applyStep(ctx: StepContext): Promise<StepOutcome> {
       ctx.progress(l.line.slice(0, 140));
     },
   });
-  if (result.kind === 'refusal') {
-    throw new StepStopped(result.code, result.message, true, result.hint ? { hint: result.hint } : {});
-  }
   if (output.length) ctx.detail('Prisma CLI output', output.slice(-60).join('\n'), true);
   if (finished.length) ctx.detail('Applied', finished.join('\n'), true);
   return result.runner === 'native' ? nativeOutcome(ctx, result.result) : prismaOutcome(ctx, result.result);

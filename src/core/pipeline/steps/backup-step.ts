@@ -12,19 +12,20 @@ import { RunCancelled, StepStopped } from '../run-context.js';
 import { countRows } from '../database-facts.js';
 
 export async function backupStep(ctx: StepContext): Promise<StepOutcome> {
-  const { env, run } = ctx;
-  ctx.scratch.countsBefore = await countRows(ctx.databaseUrl, env.criticalTables);
+  const { env, run, target } = ctx;
+  ctx.scratch.countsBefore = await countRows(target.url, env.criticalTables);
   ctx.progress('Taking a schema and row-count snapshot');
+  // The snapshot and the dump run on the target's executor, given the database as that host sees it.
   const snapshot = await snapshotDatabase({
-    executor: ctx.executor,
-    databaseUrl: ctx.executorDatabaseUrl,
+    executor: target.executor,
+    databaseUrl: target.executorUrl,
     signal: ctx.signal,
   });
   let record;
   try {
     record = await createBackup({
-      executor: ctx.executor,
-      databaseUrl: ctx.executorDatabaseUrl,
+      executor: target.executor,
+      databaseUrl: target.executorUrl,
       environment: run.environment,
       runId: run.id,
       dir: backupDirOf(ctx.deps, env),
