@@ -7,6 +7,9 @@
  *   const sshd = await startSshd();              // in beforeAll
  *   new SshExecutor(sshd.executorConfig)
  *   await sshd.stop();                           // in afterAll
+ *
+ * It logs at VERBOSE, which names every login and every session a login starts: `tunnelsIn` counts
+ * the logins that never started one, which are the `ssh -N -L` port forwards.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +31,8 @@ export interface TestSshd {
   executorConfig: SshExecutorConfig & { type: 'ssh' };
   /** What sshd wrote so far (it logs to stderr with -e). */
   log(): string;
+  /** Port forwards (`ssh -N -L`) opened through this sshd since `log().length` was `from`. */
+  tunnelsSince(from: number): number;
   stop(): Promise<void>;
 }
 
@@ -58,6 +63,20 @@ async function waitForPort(port: number, child: ChildProcess, logText: () => str
   throw new Error(`sshd did not listen on ${port} within 10 s:\n${logText()}`);
 }
 
+/**
+ * The logins in an sshd log (VERBOSE) that never started a session: with `-N` the client asks for no
+ * shell and no command, only forwards, so each is one tunnel. Logins are told apart by client port.
+ */
+export function tunnelsIn(log: string): number {
+  const logins = new Set<string>();
+  const sessions = new Set<string>();
+  for (const m of log.matchAll(/^Accepted publickey for \S+ from (\S+) port (\d+)/gm))
+    logins.add(`${m[1]}:${m[2]}`);
+  for (const m of log.matchAll(/^Starting session: .* from (\S+) port (\d+)/gm))
+    sessions.add(`${m[1]}:${m[2]}`);
+  return [...logins].filter((l) => !sessions.has(l)).length;
+}
+
 export async function startSshd(): Promise<TestSshd> {
   const sshd = findSshd();
   const dir = mkdtempSync(join(tmpdir(), 'drawbridge-sshd-'));
@@ -82,7 +101,7 @@ export async function startSshd(): Promise<TestSshd> {
     'AllowTcpForwarding yes',
     'MaxStartups 100',
     'MaxSessions 100',
-    'LogLevel INFO',
+    'LogLevel VERBOSE',
     '',
   ].join('\n');
   writeFileSync(join(dir, 'sshd_config'), config);
@@ -107,6 +126,7 @@ export async function startSshd(): Promise<TestSshd> {
     wrongKnownHostsFile: join(dir, 'wrong_known_hosts'),
     executorConfig: { type: 'ssh', host: '127.0.0.1', port, user, identityFile, knownHostsFile },
     log: () => logText,
+    tunnelsSince: (from) => tunnelsIn(logText.slice(from)),
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
