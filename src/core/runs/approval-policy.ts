@@ -1,34 +1,18 @@
 /**
- * Who may approve a run, and what one click means. `evaluateVote` is pure: it takes the policy, the
- * run as stored, the voter and the votes so far, and answers with the new tally or a refusal that
- * tells the person why nothing changed. `resolveApprovers` expands user groups (S…) through a lookup
- * the Slack layer supplies (usergroups.users.list).
+ * What one Approve or Reject click means. `evaluateVote` is pure: it asks `authorize` (the one
+ * decision about who may act on a run, core/runs/authorize.ts) whether the vote counts, and answers
+ * with the new tally or the refusal that tells the person why nothing changed. `resolveApprovers`
+ * expands user groups (S…); use it through `GroupMembership` (group-membership.ts), which caches.
  */
-import type { ApprovalsConfig } from '../../config/file-schema.js';
-import { DrawbridgeError, refusal, type Refusal } from '../../base/errors.js';
-import type { RunState, Vote, VoteDecision } from '../../store/run-store.js';
-import { describeState } from './lifecycle.js';
-import { shortHash } from './plan.js';
+import { DrawbridgeError, type Refusal } from '../../base/errors.js';
+import type { Vote, VoteDecision } from '../../store/run-store.js';
+import { authorize, type ApprovalPolicy, type AuthorizableRun } from './authorize.js';
 
 export type { Vote, VoteDecision };
-
-/** The approval settings of one environment (`environments.<env>.approvals`). */
-export type ApprovalPolicy = Pick<
-  ApprovalsConfig,
-  'required' | 'approvers' | 'allowSelfApproval' | 'expiresAfterMinutes'
->;
+export { approvalExpiresAt, describeApprovers, isAllowedApprover, type ApprovalPolicy } from './authorize.js';
 
 /** What `evaluateVote` needs of a run; a stored RunRecord fits. */
-export interface VotableRun {
-  readonly id: string;
-  readonly environment: string;
-  readonly state: RunState;
-  readonly requestedBy: string;
-  /** The plan hash the buttons were shown for. */
-  readonly planHash: string;
-  /** When approval was requested; expiry counts from here. */
-  readonly approvalRequestedAt: number | null;
-}
+export type VotableRun = AuthorizableRun;
 
 export interface VoteInput {
   readonly policy: ApprovalPolicy;
@@ -60,13 +44,6 @@ export interface VoteAccepted {
   readonly outcome: 'pending' | 'approved' | 'rejected';
 }
 
-/** When a run's approval expires, or undefined if approval was never requested. */
-export function approvalExpiresAt(run: VotableRun, policy: ApprovalPolicy): number | undefined {
-  return run.approvalRequestedAt === null
-    ? undefined
-    : run.approvalRequestedAt + policy.expiresAfterMinutes * 60_000;
-}
-
 /** The votes for `planHash`, split by decision, with the required count. */
 export function tallyVotes(votes: readonly Vote[], planHash: string, required: number): Tally {
   const valid = votes.filter((v) => v.planHash === planHash);
@@ -77,104 +54,31 @@ export function tallyVotes(votes: readonly Vote[], planHash: string, required: n
   };
 }
 
-/** Whether `voter` (a member of `voterGroups`) may vote under `approvers`; empty means anyone. */
-export function isAllowedApprover(
-  approvers: readonly string[],
-  voter: string,
-  voterGroups: readonly string[],
-): boolean {
-  return (
-    approvers.length === 0 || approvers.includes(voter) || voterGroups.some((g) => approvers.includes(g))
-  );
-}
-
-/** "users U1, U2 and members of groups S1" — who can approve, for messages. */
-export function describeApprovers(approvers: readonly string[]): string {
-  if (approvers.length === 0) return 'any member of the workspace';
-  const users = approvers.filter((a) => !a.startsWith('S'));
-  const groups = approvers.filter((a) => a.startsWith('S'));
-  const parts: string[] = [];
-  if (users.length) parts.push(`${users.length === 1 ? 'user' : 'users'} ${users.join(', ')}`);
-  if (groups.length)
-    parts.push(`members of ${groups.length === 1 ? 'group' : 'groups'} ${groups.join(', ')}`);
-  return parts.join(' and ');
-}
-
 /**
- * Decides what one Approve or Reject click means. Refusal codes: `APPROVAL_NOT_REQUESTED`, `RUN_DECIDED`, `RUN_EXPIRED`,
- * `APPROVAL_EXPIRED` (time ran out; the caller moves the run to `expired`), `PLAN_CHANGED`,
- * `NOT_AN_APPROVER`, `SELF_APPROVAL`, `ALREADY_VOTED`. A rejection by an allowed approver decides
- * the run as rejected; approvals decide it once `policy.required` distinct people approved. Pure.
+ * Decides what one Approve or Reject click means. Refusal codes (from `authorize`):
+ * `APPROVAL_NOT_REQUESTED`, `RUN_DECIDED`, `RUN_EXPIRED`, `APPROVAL_EXPIRED` (time ran out; the
+ * caller moves the run to `expired`), `PLAN_CHANGED`, `NOT_AN_APPROVER`, `SELF_APPROVAL`,
+ * `ALREADY_VOTED`. A rejection by an allowed approver decides the run as rejected; approvals decide
+ * it once `policy.required` distinct people approved. Pure.
  */
 export function evaluateVote(input: VoteInput): VoteAccepted | Refusal {
   const { policy, run, voter, decision, now } = input;
-  const decided = checkOpen(run, policy, now, input.currentPlanHash);
-  if (decided) return decided;
-  if (!isAllowedApprover(policy.approvers, voter, input.voterGroups)) {
-    return refusal(
-      'NOT_AN_APPROVER',
-      `You are not an approver for ${run.environment}. Who can approve: ${describeApprovers(policy.approvers)}.`,
-      'Ask one of them to review the plan.',
-    );
-  }
-  if (decision === 'approve' && voter === run.requestedBy && !policy.allowSelfApproval) {
-    return refusal(
-      'SELF_APPROVAL',
-      `You requested this run, and ${run.environment} does not allow approving your own run.`,
-      `Ask another approver: ${describeApprovers(policy.approvers)}.`,
-    );
-  }
-  const previous = input.existingVotes.find(
-    (v) => v.userId === voter && v.planHash === input.currentPlanHash,
-  );
-  if (previous) {
-    const verb = previous.decision === 'approve' ? 'approved' : 'rejected';
-    return refusal('ALREADY_VOTED', `You already ${verb} this plan; one vote per person.`);
-  }
+  const allowed = authorize(decision, {
+    run,
+    policy,
+    now,
+    currentPlanHash: input.currentPlanHash,
+    votes: input.existingVotes,
+    actor: voter,
+    actorGroups: input.voterGroups,
+  });
+  if (allowed.kind === 'refusal') return allowed;
   const vote: Vote = { userId: voter, decision, planHash: input.currentPlanHash, at: now };
   const others = input.existingVotes.filter((v) => v.userId !== voter);
   const tally = tallyVotes([...others, vote], input.currentPlanHash, policy.required);
   const outcome =
     decision === 'reject' ? 'rejected' : tally.approvedBy.length >= policy.required ? 'approved' : 'pending';
   return { kind: 'accepted', vote, tally, outcome };
-}
-
-/** The refusals that do not depend on who clicked: decided, expired, plan changed. */
-function checkOpen(
-  run: VotableRun,
-  policy: ApprovalPolicy,
-  now: number,
-  currentPlanHash: string,
-): Refusal | undefined {
-  if (run.state === 'expired') {
-    return refusal(
-      'RUN_EXPIRED',
-      `${describeState(run.state)}; votes no longer count.`,
-      'Ask for a new plan.',
-    );
-  }
-  if (run.state === 'planned') {
-    return refusal('APPROVAL_NOT_REQUESTED', `${describeState(run.state)}; votes do not count yet.`);
-  }
-  if (run.state !== 'awaiting_approval') {
-    return refusal('RUN_DECIDED', `${describeState(run.state)}; votes no longer count.`);
-  }
-  const expiresAt = approvalExpiresAt(run, policy);
-  if (expiresAt !== undefined && now >= expiresAt) {
-    return refusal(
-      'APPROVAL_EXPIRED',
-      `This plan expired: approval had to be complete within ${policy.expiresAfterMinutes} minutes of the request.`,
-      `Ask for a new plan with /migrate deploy ${run.environment}.`,
-    );
-  }
-  if (currentPlanHash !== run.planHash) {
-    return refusal(
-      'PLAN_CHANGED',
-      `The plan changed since it was shown (${shortHash(run.planHash)} is now ${shortHash(currentPlanHash)}); approvals given for it are void.`,
-      'Review the new plan before voting.',
-    );
-  }
-  return undefined;
 }
 
 /** The approvers of a policy with groups expanded. */

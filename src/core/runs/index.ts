@@ -7,3 +7,5 @@ export * from './cast-vote.js';
 export * from './replan-run.js';
 export * from './recovery.js';
 export * from './expire-overdue-runs.js';
+export * from './authorize.js';
+export * from './group-membership.js';

@@ -77,6 +77,14 @@ const TABLE: Record<RunEvent, { from: readonly RunState[]; to: RunState }> = {
   restore: { from: ['failed', 'interrupted', 'cancelled', 'succeeded', 'monitoring'], to: 'restored' },
 };
 
+/**
+ * The states from which `event` may happen, in the order of RUN_STATES. What a run message offers is
+ * derived from this (core/runs/authorize.ts), never listed by hand.
+ */
+export function statesAllowing(event: RunEvent): readonly RunState[] {
+  return RUN_STATES.filter((s) => TABLE[event].from.includes(s));
+}
+
 /** How a state reads in a sentence: "This run ___." */
 const STATE_PHRASE: Record<RunState, string> = {
   planned: 'has not been sent for approval yet',

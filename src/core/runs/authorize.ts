@@ -1,0 +1,375 @@
+/**
+ * Who may do what to a run, and whether it may happen now: one pure decision for every action a
+ * person takes on a run (the run message's buttons, `/migrate cancel`, the restore modal). Every
+ * action path calls `authorize`; the buttons a message offers are the actions `availability`
+ * allows, so a button is never shown for a click that would be refused for everyone.
+ *
+ * A decision asks three questions, always in this order, so that a refusal names the most basic
+ * reason (a finished run is "finished" to everyone, stranger or not):
+ * 1. **State** — may this happen in the run's state at all? The lifecycle table decides
+ *    (`nextTransition`); retry, which starts a new run, is allowed once a run ended without its
+ *    migrations in.
+ * 2. **Circumstances** — what the run's record shows: the approval window and plan hash (votes), the
+ *    step under way (cancel), a verified backup (restore), the apply evidence (mark rolled back).
+ * 3. **Person** — requester, approver (named directly or through a user group), or anyone.
+ *
+ * Refusal codes, by question:
+ * - state: `APPROVAL_NOT_REQUESTED`, `RUN_DECIDED`, `RUN_EXPIRED` (votes); the lifecycle's
+ *   `RUN_EXPIRED`, `RUN_FINISHED`, `RUN_TRANSITION_INVALID` (cancel); `RUN_NOT_FAILED` (mark rolled
+ *   back); `RUN_NOT_RESTORABLE` (restore); `RUN_NOT_RETRYABLE` (retry).
+ * - circumstances: `APPROVAL_EXPIRED`, `PLAN_CHANGED` (votes); `RUN_NOT_ACTIVE`,
+ *   `TOO_LATE_TO_CANCEL`, `APPLY_STARTED` (cancel); `NO_BACKUP` (restore);
+ *   `NOT_PROVEN_ROLLED_BACK`, `NOTHING_FAILED` (mark rolled back).
+ * - person: `NOT_AN_APPROVER`, `SELF_APPROVAL`, `ALREADY_VOTED` (votes); `NOT_ALLOWED` (cancel and
+ *   the ways back).
+ *
+ * A later action (turn maintenance off, stop watching) is one more row in `RULES`: its lifecycle
+ * event or states, what the record must show, and who may.
+ */
+import { refusal, type Refusal } from '../../base/errors.js';
+import type { ApprovalsConfig } from '../../config/file-schema.js';
+import type { MigrationOutcome } from '../../migrations/apply-journal.js';
+import type { RunState, StepRecord, Vote } from '../../store/run-types.js';
+import { describeState, nextTransition, statesAllowing, TERMINAL_RUN_STATES } from './lifecycle.js';
+import { shortHash } from './plan.js';
+
+/** Everything a person can ask of a run. */
+export const RUN_ACTIONS = ['approve', 'reject', 'cancel', 'restore', 'mark_rolled_back', 'retry'] as const;
+export type RunAction = (typeof RUN_ACTIONS)[number];
+
+/** The approval settings of one environment (`environments.<env>.approvals`). */
+export type ApprovalPolicy = Pick<
+  ApprovalsConfig,
+  'required' | 'approvers' | 'allowSelfApproval' | 'expiresAfterMinutes'
+>;
+
+/** What a decision needs of a run; a stored RunRecord fits. */
+export interface AuthorizableRun {
+  readonly id: string;
+  readonly environment: string;
+  readonly state: RunState;
+  readonly requestedBy: string;
+  /** The plan hash the buttons were shown for. */
+  readonly planHash: string;
+  /** When approval was requested; expiry counts from here. */
+  readonly approvalRequestedAt: number | null;
+}
+
+/** What the apply evidence says about the migration that stopped (core/pipeline/apply-evidence.ts). */
+export interface ApplyEvidence {
+  /** The migration the verdict is about. */
+  readonly name: string;
+  readonly verdict: MigrationOutcome['verdict'];
+  /** The verdict in one sentence for people (`describeVerdict`). */
+  readonly description: string;
+}
+
+/**
+ * What is known about a run, gathered by the caller from the store; nothing here reads anything.
+ * A fact left out counts against the action (no backup, not active, no evidence, no votes).
+ */
+export interface RunFacts {
+  readonly run: AuthorizableRun;
+  readonly policy: ApprovalPolicy;
+  /** Now, by the injected clock. */
+  readonly now: number;
+  /** The run's steps as recorded (none before it starts). */
+  readonly steps?: readonly StepRecord[];
+  /** This process drives the run's pipeline and holds its cancel switch. */
+  readonly active?: boolean;
+  /** The run recorded a verified backup. */
+  readonly hasBackup?: boolean;
+  /** The verdict on the migration that stopped, when one was reached. */
+  readonly evidence?: ApplyEvidence;
+  /** The plan hash as computed now (folder, ledger and target re-read); the run's own by default. */
+  readonly currentPlanHash?: string;
+  /** Votes recorded for the run (any plan hash; those for another plan are ignored). */
+  readonly votes?: readonly Vote[];
+  /** `/migrate cancel`: refused once apply has begun (the button cancels the running statement). */
+  readonly beforeApplyOnly?: boolean;
+}
+
+/** A decision about one person. */
+export interface AuthorizeInput extends RunFacts {
+  /** Slack user id of the person asking. */
+  readonly actor: string;
+  /** The user groups (S…) named in the policy that the actor belongs to (GroupMembership.groupsOf). */
+  readonly actorGroups: readonly string[];
+}
+
+/** The action may go ahead. */
+export interface Allowed {
+  readonly kind: 'allowed';
+  readonly action: RunAction;
+}
+
+/** Steps during which Cancel still means something (after apply the migrations are in). */
+export const CANCELLABLE_STEPS: readonly string[] = [
+  'preflight',
+  'announce',
+  'maintenance_on',
+  'backup',
+  'apply',
+];
+
+/**
+ * Retry asks for a new run of the same environment once this one ended without its migrations in:
+ * not after `done` (nothing is left to apply) nor `rejected` (the approvers said no to this plan;
+ * asking again is a deliberate `/migrate deploy`).
+ */
+export const RETRY_STATES: readonly RunState[] = TERMINAL_RUN_STATES.filter(
+  (s) => s !== 'done' && s !== 'rejected',
+);
+
+/** When a run's approval expires, or undefined if approval was never requested. */
+export function approvalExpiresAt(run: AuthorizableRun, policy: ApprovalPolicy): number | undefined {
+  return run.approvalRequestedAt === null
+    ? undefined
+    : run.approvalRequestedAt + policy.expiresAfterMinutes * 60_000;
+}
+
+/** Whether `voter` (a member of `voterGroups`) may vote under `approvers`; empty means anyone. */
+export function isAllowedApprover(
+  approvers: readonly string[],
+  voter: string,
+  voterGroups: readonly string[],
+): boolean {
+  return (
+    approvers.length === 0 || approvers.includes(voter) || voterGroups.some((g) => approvers.includes(g))
+  );
+}
+
+/** "users U1, U2 and members of groups S1" — who can approve, for messages. */
+export function describeApprovers(approvers: readonly string[]): string {
+  if (approvers.length === 0) return 'any member of the workspace';
+  const users = approvers.filter((a) => !a.startsWith('S'));
+  const groups = approvers.filter((a) => a.startsWith('S'));
+  const parts: string[] = [];
+  if (users.length) parts.push(`${users.length === 1 ? 'user' : 'users'} ${users.join(', ')}`);
+  if (groups.length)
+    parts.push(`members of ${groups.length === 1 ? 'group' : 'groups'} ${groups.join(', ')}`);
+  return parts.join(' and ');
+}
+
+/** The migration the apply step recorded as failed (or cancelled inside), if any. */
+export function failedMigrationOf(steps: readonly StepRecord[]): string | undefined {
+  const apply = steps.find((s) => s.name === 'apply');
+  const data = (apply?.detail as { data?: { failed?: unknown } } | null)?.data;
+  return typeof data?.failed === 'string' ? data.failed : undefined;
+}
+
+/** Whether the action may happen now, whoever asks: the lifecycle, then what the record shows. */
+export function availability(action: RunAction, facts: RunFacts): Refusal | undefined {
+  const rule = RULES[action];
+  return rule.state(facts.run) ?? rule.when?.(facts);
+}
+
+/** Whether `input.actor` may take `action` on the run now. Pure. */
+export function authorize(action: RunAction, input: AuthorizeInput): Allowed | Refusal {
+  return availability(action, input) ?? RULES[action].who(input) ?? { kind: 'allowed', action };
+}
+
+interface ActionRule {
+  readonly state: (run: AuthorizableRun) => Refusal | undefined;
+  readonly when?: (facts: RunFacts) => Refusal | undefined;
+  readonly who: (input: AuthorizeInput) => Refusal | undefined;
+}
+
+const RULES: Record<RunAction, ActionRule> = {
+  approve: { state: votingState('approve'), when: votingOpen, who: mayVote('approve') },
+  reject: { state: votingState('reject'), when: votingOpen, who: mayVote('reject') },
+  cancel: {
+    state: (run) => refused(nextTransition(run.state, 'cancel')),
+    when: cancellable,
+    who: ownerOr('cancel'),
+  },
+  restore: {
+    state: wayBackState('restore', 'RUN_NOT_RESTORABLE', 'Restore backup'),
+    when: (f) =>
+      f.hasBackup ? undefined : refusal('NO_BACKUP', `Run ${f.run.id} made no verified backup to restore.`),
+    who: ownerOr('restore'),
+  },
+  mark_rolled_back: {
+    state: wayBackState('mark_rolled_back', 'RUN_NOT_FAILED', 'Mark rolled back'),
+    when: provenNotApplied,
+    who: ownerOr('mark rolled back'),
+  },
+  retry: { state: retryState, who: () => undefined },
+};
+
+function refused(t: ReturnType<typeof nextTransition>): Refusal | undefined {
+  return t.kind === 'refusal' ? t : undefined;
+}
+
+/** Votes count while the run awaits approval (the lifecycle's approve/reject), worded for a voter. */
+function votingState(event: 'approve' | 'reject') {
+  return (run: AuthorizableRun): Refusal | undefined => {
+    if (nextTransition(run.state, event).kind === 'transition') return undefined;
+    if (run.state === 'expired')
+      return refusal(
+        'RUN_EXPIRED',
+        `${describeState(run.state)}; votes no longer count.`,
+        'Ask for a new plan.',
+      );
+    if (run.state === 'planned')
+      return refusal('APPROVAL_NOT_REQUESTED', `${describeState(run.state)}; votes do not count yet.`);
+    return refusal('RUN_DECIDED', `${describeState(run.state)}; votes no longer count.`);
+  };
+}
+
+function votingOpen({ run, policy, now, currentPlanHash = run.planHash }: RunFacts): Refusal | undefined {
+  const expiresAt = approvalExpiresAt(run, policy);
+  if (expiresAt !== undefined && now >= expiresAt) {
+    return refusal(
+      'APPROVAL_EXPIRED',
+      `This plan expired: approval had to be complete within ${policy.expiresAfterMinutes} minutes of the request.`,
+      `Ask for a new plan with /migrate deploy ${run.environment}.`,
+    );
+  }
+  if (currentPlanHash !== run.planHash) {
+    return refusal(
+      'PLAN_CHANGED',
+      `The plan changed since it was shown (${shortHash(run.planHash)} is now ${shortHash(currentPlanHash)}); approvals given for it are void.`,
+      'Review the new plan before voting.',
+    );
+  }
+  return undefined;
+}
+
+function mayVote(decision: 'approve' | 'reject') {
+  return (input: AuthorizeInput): Refusal | undefined => {
+    const { policy, run, actor } = input;
+    if (!isAllowedApprover(policy.approvers, actor, input.actorGroups)) {
+      return refusal(
+        'NOT_AN_APPROVER',
+        `You are not an approver for ${run.environment}. Who can approve: ${describeApprovers(policy.approvers)}.`,
+        'Ask one of them to review the plan.',
+      );
+    }
+    if (decision === 'approve' && actor === run.requestedBy && !policy.allowSelfApproval) {
+      return refusal(
+        'SELF_APPROVAL',
+        `You requested this run, and ${run.environment} does not allow approving your own run.`,
+        `Ask another approver: ${describeApprovers(policy.approvers)}.`,
+      );
+    }
+    const plan = input.currentPlanHash ?? run.planHash;
+    const previous = input.votes?.find((v) => v.userId === actor && v.planHash === plan);
+    if (previous) {
+      const verb = previous.decision === 'approve' ? 'approved' : 'rejected';
+      return refusal('ALREADY_VOTED', `You already ${verb} this plan; one vote per person.`);
+    }
+    return undefined;
+  };
+}
+
+/** Once running, Cancel needs this process's cancel switch and a step it can still stop. */
+function cancellable({ run, active, steps = [], beforeApplyOnly }: RunFacts): Refusal | undefined {
+  if (run.state !== 'running') return undefined;
+  if (!active) {
+    return refusal(
+      'RUN_NOT_ACTIVE',
+      `Run ${run.id} is not being driven by this Drawbridge process, so there is nothing here to stop.`,
+      'If Drawbridge restarted, the run is marked interrupted shortly; then use the ways back.',
+    );
+  }
+  const running = steps.find((s) => s.state === 'running');
+  if (running && !CANCELLABLE_STEPS.includes(running.name)) {
+    return refusal(
+      'TOO_LATE_TO_CANCEL',
+      `Run ${run.id} has applied its migrations; cancelling now would leave nothing to stop.`,
+      'Wait for it to end, then use the ways back if needed.',
+    );
+  }
+  if (beforeApplyOnly && running?.name === 'apply') {
+    return refusal(
+      'APPLY_STARTED',
+      `Run ${run.id} is applying migrations now.`,
+      'Use the Cancel button on the run message to cancel the running statement.',
+    );
+  }
+  return undefined;
+}
+
+/** The ways back follow the lifecycle table (restore is also open to a run just deployed and watched). */
+function wayBackState(event: 'restore' | 'mark_rolled_back', code: string, title: string) {
+  return (run: AuthorizableRun): Refusal | undefined => {
+    if (nextTransition(run.state, event).kind === 'transition') return undefined;
+    return refusal(
+      code,
+      `Run ${run.id} is ${words(run.state)}: ${title} is only for a ${listStates(statesAllowing(event))} run.`,
+    );
+  };
+}
+
+/**
+ * Never without evidence: a migration that may have left changes behind is not "rolled back". With
+ * a verdict, only `not_applied` allows it; without one (the Prisma CLI runner, a run that stopped
+ * before apply), a failed migration must be recorded, or the run interrupted during apply; the
+ * ledger then has the last word (core/pipeline/ways-back.ts).
+ */
+function provenNotApplied({ run, steps = [], evidence }: RunFacts): Refusal | undefined {
+  if (evidence) {
+    if (evidence.verdict === 'not_applied') return undefined;
+    return refusal(
+      'NOT_PROVEN_ROLLED_BACK',
+      `${evidence.name} cannot be marked rolled back: ${evidence.description}`,
+      'Use Restore backup, or check the database and resolve it by hand.',
+    );
+  }
+  const interruptedInApply =
+    run.state === 'interrupted' && steps.some((s) => s.name === 'apply' && s.state === 'failed');
+  if (failedMigrationOf(steps) !== undefined || interruptedInApply) return undefined;
+  return refusal(
+    'NOTHING_FAILED',
+    `Run ${run.id} recorded no failed migration; there is nothing to mark rolled back.`,
+    'If the database is not as it should be, use Restore backup.',
+  );
+}
+
+function retryState(run: AuthorizableRun): Refusal | undefined {
+  if (RETRY_STATES.includes(run.state)) return undefined;
+  return refusal(
+    'RUN_NOT_RETRYABLE',
+    `Run ${run.id} is ${words(run.state)}: Retry is only for a run that ended without its migrations in (${listStates(RETRY_STATES)}).`,
+    run.state === 'rejected'
+      ? `Ask again with /migrate deploy ${run.environment} once the plan is fixed.`
+      : undefined,
+  );
+}
+
+/**
+ * Cancel and the ways back act on someone else's run: stop it, rewrite the ledger, replace the
+ * database. That needs standing in its environment: the requester, or an approver the policy names
+ * (directly or through a user group). Before, Cancel and the ways back disagreed when a policy names
+ * nobody (Cancel: the requester only; the ways back: anyone). The stricter rule holds for all three:
+ * "anyone may approve" is a convenience for voting, not a licence for a stranger to replace a
+ * database, so with no approvers named a run is its requester's alone.
+ */
+function ownerOr(verb: string) {
+  return ({ run, policy, actor, actorGroups }: AuthorizeInput): Refusal | undefined => {
+    if (actor === run.requestedBy) return undefined;
+    const named = policy.approvers;
+    if (named.length > 0 && isAllowedApprover(named, actor, actorGroups)) return undefined;
+    return named.length > 0
+      ? refusal(
+          'NOT_ALLOWED',
+          `Only the requester (@${run.requestedBy}) or an approver of ${run.environment} can ${verb} run ${run.id}.`,
+          `Approvers of ${run.environment}: ${describeApprovers(named)}.`,
+        )
+      : refusal(
+          'NOT_ALLOWED',
+          `Only the requester (@${run.requestedBy}) can ${verb} run ${run.id}: ${run.environment} names no approvers.`,
+        );
+  };
+}
+
+function words(state: RunState): string {
+  return state.replace('_', ' ');
+}
+
+/** "failed, interrupted or cancelled" */
+function listStates(states: readonly RunState[]): string {
+  const w = states.map(words);
+  return w.length <= 1 ? w.join('') : `${w.slice(0, -1).join(', ')} or ${w[w.length - 1] ?? ''}`;
+}
