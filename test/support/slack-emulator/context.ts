@@ -32,6 +32,8 @@ export interface EmulatorContext {
   baseUrl: string;
   /** Issues a single-use Socket Mode ticket. */
   issueTicket(): string;
+  /** Answers held back by a `delay` fault, cleared on close. */
+  delayedAnswers: Set<ReturnType<typeof setTimeout>>;
 }
 
 /** Thrown by a Web API method to answer `{ok:false, error, ...extra}`. */
@@ -44,8 +46,15 @@ export class SlackApiError extends Error {
   }
 }
 
-/** The message object as Slack returns it in API answers and interaction payloads. */
-export function wireMessage(ctx: EmulatorContext, m: Message): Record<string, unknown> {
+/**
+ * The message object as Slack returns it in API answers and interaction payloads. Its `metadata` is
+ * included only when asked for (chat.* answers, history with `include_all_metadata`).
+ */
+export function wireMessage(
+  ctx: EmulatorContext,
+  m: Message,
+  opts: { metadata?: boolean } = {},
+): Record<string, unknown> {
   const out: Record<string, unknown> = {
     type: 'message',
     text: m.text,
@@ -59,6 +68,7 @@ export function wireMessage(ctx: EmulatorContext, m: Message): Record<string, un
   if (m.thread_ts !== undefined) out.thread_ts = m.thread_ts;
   if (m.edited !== undefined) out.edited = m.edited;
   if (m.files !== undefined) out.files = m.files;
+  if (opts.metadata === true && m.metadata !== undefined) out.metadata = m.metadata;
   return out;
 }
 

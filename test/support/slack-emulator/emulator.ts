@@ -13,7 +13,7 @@ import { handleUpload } from './methods-files.js';
 import { handleResponseUrl } from './response-url.js';
 import { SocketModeServer } from './socket-mode.js';
 import { Store } from './store.js';
-import type { Delivery, EmulatorOptions, SlackEmulator } from './types.js';
+import type { Delivery, EmulatorOptions, Fault, FaultSchedule, SlackEmulator } from './types.js';
 import { handleApi } from './web-api.js';
 
 function resolveOptions(o: EmulatorOptions): ResolvedOptions {
@@ -64,6 +64,7 @@ export async function startSlackEmulator(options: EmulatorOptions): Promise<Slac
     ids: new IdFactory(opts.clock),
     baseUrl: '',
     issueTicket: () => socket.issueTicket(),
+    delayedAnswers: new Set(),
   };
   const socket = new SocketModeServer(ctx);
   const server = createServer((req, res) => {
@@ -200,11 +201,16 @@ class Emulator implements SlackEmulator {
   ): Promise<T> {
     return this.ctx.store.waitFor(fn, opts);
   }
-  injectFault(method: string, fault: Parameters<SlackEmulator['injectFault']>[1], times = 1): void {
-    this.ctx.store.addFault(method, fault, times);
+  injectFault(method: string, fault: Fault, schedule: FaultSchedule = 1): void {
+    this.ctx.store.addFault(method, fault, schedule);
+  }
+  clearFaults(method?: string): void {
+    this.ctx.store.clearFaults(method);
   }
 
   async close(): Promise<void> {
+    for (const timer of this.ctx.delayedAnswers) clearTimeout(timer);
+    this.ctx.delayedAnswers.clear();
     await this.socket.close();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));

@@ -3,7 +3,7 @@
  */
 import { botMessage, SlackApiError, wireMessage, type EmulatorContext } from './context.js';
 import { readContent } from './message-content.js';
-import type { Message } from './types.js';
+import type { Message, MessageMetadata } from './types.js';
 
 type Args = Record<string, unknown>;
 
@@ -20,9 +20,33 @@ export function channelArg(ctx: EmulatorContext, args: Args, key = 'channel'): s
   return id;
 }
 
+/**
+ * The `metadata` argument: `{ event_type, event_payload }` with a word-like event type and an object
+ * payload, or `invalid_metadata_format`. Undefined when absent.
+ */
+export function metadataArg(args: Args): MessageMetadata | undefined {
+  const raw = args.metadata;
+  if (raw === undefined || raw === '') return undefined;
+  const m = raw as { event_type?: unknown; event_payload?: unknown };
+  const payload = m.event_payload;
+  if (
+    typeof raw !== 'object' ||
+    raw === null ||
+    typeof m.event_type !== 'string' ||
+    !/^[A-Za-z0-9_.-]{1,255}$/.test(m.event_type) ||
+    typeof payload !== 'object' ||
+    payload === null ||
+    Array.isArray(payload)
+  ) {
+    throw new SlackApiError('invalid_metadata_format');
+  }
+  return { event_type: m.event_type, event_payload: payload as Record<string, unknown> };
+}
+
 export function postMessage(ctx: EmulatorContext, args: Args): Args {
   const channel = channelArg(ctx, args);
   const content = readContent(args, 40000);
+  const metadata = metadataArg(args);
   const threadTs = str(args, 'thread_ts');
   if (threadTs !== undefined && ctx.store.findMessage(channel, threadTs) === undefined) {
     throw new SlackApiError('thread_not_found');
@@ -37,8 +61,9 @@ export function postMessage(ctx: EmulatorContext, args: Args): Args {
     },
     'chat.postMessage',
   );
+  if (metadata !== undefined) m.metadata = metadata;
   ctx.store.addMessage(m);
-  return { ok: true, channel, ts: m.ts, message: wireMessage(ctx, m) };
+  return { ok: true, channel, ts: m.ts, message: wireMessage(ctx, m, { metadata: true }) };
 }
 
 /** Replaces text/blocks of a stored message, keeping the previous version in `history`. */
@@ -61,9 +86,11 @@ export function update(ctx: EmulatorContext, args: Args): Args {
   if (m === undefined) throw new SlackApiError('message_not_found');
   if (m.bot_id !== ctx.opts.botId) throw new SlackApiError('cant_update_message');
   const content = readContent(args, 4000);
+  const metadata = metadataArg(args);
   applyUpdate(m, content, ctx.opts.botUserId, ctx.ids.ts());
+  if (metadata !== undefined) m.metadata = metadata;
   ctx.store.changed();
-  return { ok: true, channel, ts: m.ts, text: m.text, message: wireMessage(ctx, m) };
+  return { ok: true, channel, ts: m.ts, text: m.text, message: wireMessage(ctx, m, { metadata: true }) };
 }
 
 export function postEphemeral(ctx: EmulatorContext, args: Args): Args {

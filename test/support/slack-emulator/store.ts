@@ -3,13 +3,44 @@
  * response URLs and the call log. Every change notifies waiters (see {@link Store.waitFor}).
  */
 import type { Clock } from '../../../src/base/clock.js';
-import type { ApiCall, EmulatedChannel, EmulatedUser, Fault, Message, UploadedFile, View } from './types.js';
+import type {
+  ApiCall,
+  EmulatedChannel,
+  EmulatedUser,
+  Fault,
+  FaultSchedule,
+  Message,
+  UploadedFile,
+  View,
+} from './types.js';
 
 /** An issued trigger_id: valid 3 s, exchangeable once. */
 export interface Trigger {
   user: string;
   issuedAt: number;
   used: boolean;
+}
+
+/** An injected fault and which calls it hits. */
+interface FaultEntry {
+  fault: Fault;
+  /** Decides whether the call numbered `seen` (1-based, since injection) is hit. */
+  hits(seen: number): boolean;
+  /** Calls of the method seen since injection. */
+  seen: number;
+  /** Calls it may still hit. */
+  remaining: number;
+}
+
+function faultEntry(fault: Fault, schedule: FaultSchedule): FaultEntry {
+  if (typeof schedule === 'number') return { fault, hits: () => true, seen: 0, remaining: schedule };
+  const remaining = schedule.count ?? Number.POSITIVE_INFINITY;
+  if ('every' in schedule) {
+    const every = Math.max(1, Math.floor(schedule.every));
+    return { fault, hits: (seen) => seen % every === 0, seen: 0, remaining };
+  }
+  const random = schedule.random ?? Math.random;
+  return { fault, hits: () => random() < schedule.fraction, seen: 0, remaining };
 }
 
 /** A minted response_url. Slack allows 5 uses within 30 minutes. */
@@ -34,7 +65,7 @@ export class Store {
   readonly triggers = new Map<string, Trigger>();
   readonly responseUrls = new Map<string, ResponseUrl>();
   readonly calls: ApiCall[] = [];
-  private readonly faults = new Map<string, { fault: Fault; remaining: number }[]>();
+  private readonly faults = new Map<string, FaultEntry[]>();
   private readonly listeners = new Set<() => void>();
 
   constructor(
@@ -106,20 +137,35 @@ export class Store {
     this.changed();
   }
 
-  addFault(method: string, fault: Fault, times: number): void {
+  addFault(method: string, fault: Fault, schedule: FaultSchedule): void {
     const list = this.faults.get(method) ?? [];
-    list.push({ fault, remaining: times });
+    list.push(faultEntry(fault, schedule));
     this.faults.set(method, list);
   }
 
-  /** Takes the next pending fault for a method, if any. */
+  clearFaults(method?: string): void {
+    if (method === undefined) this.faults.clear();
+    else this.faults.delete(method);
+  }
+
+  /**
+   * The fault that hits this call of `method`, if any: every entry counts the call, the first one
+   * whose schedule hits it answers, and spent entries are dropped.
+   */
   takeFault(method: string): Fault | undefined {
     const list = this.faults.get(method);
-    const head = list?.[0];
-    if (!list || !head) return undefined;
-    head.remaining -= 1;
-    if (head.remaining <= 0) list.shift();
-    return head.fault;
+    if (!list) return undefined;
+    let hit: FaultEntry | undefined;
+    for (const entry of list) {
+      entry.seen += 1;
+      if (hit === undefined && entry.remaining > 0 && entry.hits(entry.seen)) hit = entry;
+    }
+    if (hit !== undefined) hit.remaining -= 1;
+    this.faults.set(
+      method,
+      list.filter((e) => e.remaining > 0),
+    );
+    return hit?.fault;
   }
 
   /** Tells waiters that something changed. */

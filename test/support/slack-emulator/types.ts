@@ -56,6 +56,8 @@ export interface ApiCall {
   response: Record<string, unknown>;
   /** HTTP status answered (200 unless a fault said otherwise). */
   status: number;
+  /** The injected fault that shaped this answer, if any. */
+  fault?: Fault['kind'];
 }
 
 /** A stored Slack message. */
@@ -77,6 +79,8 @@ export interface Message {
   /** Earlier versions, oldest first, when chat.update or replace_original changed it. */
   history?: { text: string; blocks?: Record<string, unknown>[] }[];
   files?: Record<string, unknown>[];
+  /** Message metadata (`{ event_type, event_payload }`) given to chat.postMessage / chat.update. */
+  metadata?: MessageMetadata;
   /** Ephemerals: the only user who sees it. */
   ephemeral_to?: string;
   /** How it got here: `chat.postMessage`, `chat.postEphemeral`, `response_url`, `ack`, `command_echo`, `files`. */
@@ -110,11 +114,35 @@ export interface Delivery {
   timedOut: boolean;
 }
 
-/** A fault to answer instead of running a Web API method. */
+/** Slack message metadata as stored and returned with `include_all_metadata`. */
+export interface MessageMetadata {
+  event_type: string;
+  event_payload: Record<string, unknown>;
+}
+
+/**
+ * A fault to answer instead of running a Web API method, or, for `delay`, on top of running it:
+ * - `ratelimit`: HTTP 429 with `Retry-After` and `{ok:false,error:'ratelimited'}`;
+ * - `http`: that HTTP status (e.g. 500) with a JSON error body;
+ * - `error`: HTTP 200 `{ok:false,error}` (e.g. `ratelimited`, `internal_error`), with a Retry-After
+ *   header when `retryAfterSec` is given;
+ * - `delay`: the method runs (a posted message exists at once) but the answer is sent only after `ms`
+ *   of real time — longer than a client's timeout, the client never sees it.
+ */
 export type Fault =
   | { kind: 'ratelimit'; retryAfterSec: number }
   | { kind: 'http'; status: number }
-  | { kind: 'error'; error: string };
+  | { kind: 'error'; error: string; retryAfterSec?: number }
+  | { kind: 'delay'; ms: number };
+
+/**
+ * Which calls of a method a fault hits. A number `n`: the next `n` calls (the original behaviour).
+ * `{ every: n }`: every n-th call counted from the injection (the n-th, 2n-th, ...).
+ * `{ fraction: f }`: each call with probability f (`random` makes it reproducible).
+ * `count` bounds how many calls the fault hits in total (default: no bound).
+ */
+export type FaultSchedule =
+  number | { every: number; count?: number } | { fraction: number; random?: () => number; count?: number };
 
 /** A file uploaded through getUploadURLExternal + upload URL + completeUploadExternal. */
 export interface UploadedFile {
@@ -173,6 +201,13 @@ export interface SlackEmulator {
     fn: () => T | undefined | false | null,
     opts?: { timeoutMs?: number; what?: string },
   ): Promise<T>;
-  injectFault(method: string, fault: Fault, times?: number): void;
+  /**
+   * Answers calls of `method` with `fault` (see {@link Fault}); `schedule` says which calls (see
+   * {@link FaultSchedule}; default the next one). Several faults on one method apply in the order they
+   * were injected: the first one that hits a call shapes its answer.
+   */
+  injectFault(method: string, fault: Fault, schedule?: FaultSchedule): void;
+  /** Removes the faults of `method`, or of every method. */
+  clearFaults(method?: string): void;
   close(): Promise<void>;
 }

@@ -5,10 +5,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SlackApiError, type EmulatorContext } from './context.js';
 import * as chat from './methods-chat.js';
+import * as conversations from './methods-conversations.js';
 import * as dir from './methods-directory.js';
 import * as files from './methods-files.js';
 import * as views from './methods-views.js';
 import { parseBody, readRaw, tokenOf } from './request-body.js';
+import type { Fault } from './types.js';
 
 type Args = Record<string, unknown>;
 
@@ -31,6 +33,17 @@ const METHODS: Record<string, MethodSpec> = {
   'users.info': { token: 'bot', scope: 'users:read', run: dir.usersInfo },
   'usergroups.users.list': { token: 'bot', scope: 'usergroups:read', run: dir.usergroupsUsersList },
   'conversations.info': { token: 'bot', scope: 'channels:read', run: dir.conversationsInfo },
+  'conversations.history': {
+    token: 'bot',
+    scope: 'channels:history',
+    run: conversations.conversationsHistory,
+  },
+  'conversations.replies': {
+    token: 'bot',
+    scope: 'channels:history',
+    run: conversations.conversationsReplies,
+  },
+  'conversations.open': { token: 'bot', scope: 'im:write', run: conversations.conversationsOpen },
   'files.getUploadURLExternal': { token: 'bot', scope: 'files:write', run: files.getUploadUrlExternal },
   'files.completeUploadExternal': { token: 'bot', scope: 'files:write', run: files.completeUploadExternal },
   'apps.connections.open': { token: 'app', run: (ctx) => dir.appsConnectionsOpen(ctx) },
@@ -52,23 +65,35 @@ function checkToken(ctx: EmulatorContext, spec: MethodSpec, token: string | unde
   return token;
 }
 
-function run(
-  ctx: EmulatorContext,
-  method: string,
-  args: Args,
-  token: string | undefined,
-): { status: number; body: Args; headers: Record<string, string> } {
-  const fault = ctx.store.takeFault(method);
-  if (fault?.kind === 'ratelimit') {
-    return {
-      status: 429,
-      body: { ok: false, error: 'ratelimited' },
-      headers: { 'retry-after': String(fault.retryAfterSec) },
-    };
+interface Answer {
+  status: number;
+  body: Args;
+  headers: Record<string, string>;
+}
+
+/** The answer a fault gives instead of running the method; undefined for a `delay` (the method runs). */
+function faultAnswer(fault: Fault | undefined): Answer | undefined {
+  switch (fault?.kind) {
+    case 'ratelimit':
+      return {
+        status: 429,
+        body: { ok: false, error: 'ratelimited' },
+        headers: { 'retry-after': String(fault.retryAfterSec) },
+      };
+    case 'http':
+      return { status: fault.status, body: { ok: false, error: `http_${fault.status}` }, headers: {} };
+    case 'error':
+      return {
+        status: 200,
+        body: { ok: false, error: fault.error },
+        headers: fault.retryAfterSec === undefined ? {} : { 'retry-after': String(fault.retryAfterSec) },
+      };
+    default:
+      return undefined;
   }
-  if (fault?.kind === 'http')
-    return { status: fault.status, body: { ok: false, error: `http_${fault.status}` }, headers: {} };
-  if (fault?.kind === 'error') return { status: 200, body: { ok: false, error: fault.error }, headers: {} };
+}
+
+function run(ctx: EmulatorContext, method: string, args: Args, token: string | undefined): Answer {
   const spec = METHODS[method];
   try {
     if (spec === undefined) throw new SlackApiError('unknown_method');
@@ -100,10 +125,31 @@ export async function handleApi(
   }
   const token = tokenOf(req, args);
   const at = ctx.opts.clock.now();
-  const { status, body, headers } = run(ctx, method, args, token);
+  const fault = ctx.store.takeFault(method);
+  const { status, body, headers } = faultAnswer(fault) ?? run(ctx, method, args, token);
   if (ctx.opts.scopes !== undefined) headers['x-oauth-scopes'] = ctx.opts.scopes.join(',');
-  ctx.store.recordCall({ method, args, token, at, response: body, status });
-  res
-    .writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers })
-    .end(JSON.stringify(body));
+  ctx.store.recordCall({
+    method,
+    args,
+    token,
+    at,
+    response: body,
+    status,
+    ...(fault ? { fault: fault.kind } : {}),
+  });
+  const answer = (): void => {
+    res
+      .writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers })
+      .end(JSON.stringify(body));
+  };
+  if (fault?.kind !== 'delay') {
+    answer();
+    return;
+  }
+  // The call has taken effect; the answer comes late (or never, if the client gave up and closed).
+  const timer = setTimeout(() => {
+    ctx.delayedAnswers.delete(timer);
+    if (!res.destroyed) answer();
+  }, fault.ms);
+  ctx.delayedAnswers.add(timer);
 }
