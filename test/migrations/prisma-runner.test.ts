@@ -5,6 +5,7 @@ import type { OutputLine } from '../../src/exec/executor.js';
 import { runPrismaDeploy } from '../../src/migrations/prisma-runner.js';
 import { deploy } from '../../src/migrations/deploy.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 import { makeFolder, writeMigration } from './folder-helpers.js';
 
 const standin = join(
@@ -77,6 +78,36 @@ describe('prisma runner (with a Prisma CLI stand-in)', () => {
       expect((await deploy({ databaseUrl: db.url, migrationsDir: f.dir })).refusal?.code).toBe('P3009');
     } finally {
       f.cleanup();
+    }
+  });
+
+  it('gives the command the database as its host sees it, and reads the ledger through the near URL', async () => {
+    // This process reaches the database through a forward (as through a bastion tunnel); the
+    // command is given the database's own address.
+    const own = await createTestDatabase('prunner_split');
+    const real = new URL(own.url);
+    const proxy = await TcpProxy.start({ host: real.hostname, port: Number(real.port) });
+    const near = new URL(own.url);
+    near.port = String(proxy.port);
+    const f = makeFolder({ '1_a': 'CREATE TABLE a (id int);' });
+    try {
+      const lines: OutputLine[] = [];
+      const r = await runPrismaDeploy({
+        target: { executor, url: near.toString(), executorUrl: own.url },
+        command: ['node', standin, 'migrate', 'deploy', '--migrations', f.dir, '--print-target'],
+        migrationsDir: f.dir,
+        onOutput: (l) => lines.push(l),
+      });
+      expect(r.outcome).toBe('succeeded');
+      expect(r.applied).toEqual(['1_a']);
+      const all = lines.map((l) => l.line).join('\n');
+      expect(all).toContain(`stand-in: DATABASE_URL host=${real.hostname} port=${real.port} over-ssh=`);
+      // The ledger reads before and after went through the forward.
+      expect(proxy.accepted).toBeGreaterThanOrEqual(2);
+    } finally {
+      f.cleanup();
+      await proxy.close();
+      await own.drop();
     }
   });
 });

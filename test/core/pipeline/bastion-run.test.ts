@@ -7,6 +7,7 @@
  *   bastion sees it (the configured URL), never the bot's end of the tunnel; it prints the host and
  *   port it was given and applies the migrations through them.
  * - `runner: native`: the whole run (plan re-read, preflight, backup, apply, verify) uses one tunnel.
+ * - Status, plan, review and resolve on a named environment: one tunnel each, closed when they end.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,12 +18,16 @@ import { silentLogger } from '../../../src/base/logger.js';
 import { buildCoreDeps, closeCoreDeps } from '../../../src/compose.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import type { CoreDeps } from '../../../src/core/deps.js';
+import { resolveEnvironment } from '../../../src/core/engine-service.js';
 import { preparePlan } from '../../../src/core/pipeline/plan-report.js';
+import { reviewEnvironment } from '../../../src/core/review-service.js';
+import { environmentStatus } from '../../../src/core/status-service.js';
 import { startRun } from '../../../src/core/pipeline/run-pipeline.js';
 import type { PipelineEvent, PlanReport } from '../../../src/core/pipeline/types.js';
 import { applyRunEvent } from '../../../src/core/runs/apply-run-event.js';
 import { RunStore } from '../../../src/store/run-store.js';
 import type { RunRecord } from '../../../src/store/run-types.js';
+import { allCommandLines } from '../../exec/process-helpers.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
 import { seedLedger } from '../../support/seed-ledger.js';
 import { startSshd, type TestSshd } from '../../support/sshd.js';
@@ -36,6 +41,7 @@ describe('a deploy via: bastion', () => {
   let sshd: TestSshd;
   let prismaDb: TestDatabase;
   let nativeDb: TestDatabase;
+  let opsDb: TestDatabase;
   let deps: CoreDeps;
   let work: string;
 
@@ -43,7 +49,8 @@ describe('a deploy via: bastion', () => {
     sshd = await startSshd();
     prismaDb = await createTestDatabase('bastion_prisma');
     nativeDb = await createTestDatabase('bastion_native');
-    for (const db of [prismaDb, nativeDb]) {
+    opsDb = await createTestDatabase('bastion_ops');
+    for (const db of [prismaDb, nativeDb, opsDb]) {
       await seedLedger(db.url, fixture, { applied: ['20250101000000_init'] });
     }
     work = mkdtempSync(join(tmpdir(), 'drawbridge-bastion-'));
@@ -72,6 +79,7 @@ describe('a deploy via: bastion', () => {
             },
           },
           nativebastion: { ...common, database: { urlEnv: 'NATIVE_DATABASE_URL', via: 'bastion' } },
+          opsbastion: { ...common, database: { urlEnv: 'OPS_DATABASE_URL', via: 'bastion' } },
         },
       }),
     );
@@ -79,6 +87,7 @@ describe('a deploy via: bastion', () => {
       vars: {
         PRISMA_DATABASE_URL: prismaDb.url,
         NATIVE_DATABASE_URL: nativeDb.url,
+        OPS_DATABASE_URL: opsDb.url,
         DRAWBRIDGE_CONFIG: configPath,
         DRAWBRIDGE_DATA_DIR: join(work, 'data'),
       },
@@ -91,6 +100,7 @@ describe('a deploy via: bastion', () => {
     await closeCoreDeps(deps);
     await prismaDb?.drop();
     await nativeDb?.drop();
+    await opsDb?.drop();
     await sshd?.stop();
     rmSync(work, { recursive: true, force: true });
   });
@@ -156,5 +166,25 @@ describe('a deploy via: bastion', () => {
     );
     expect(Number(ledger.rows[0]?.n)).toBe(3);
     expect(tunnels).toBe(1);
+  });
+
+  it('status, plan, review and resolve on a named environment each open one tunnel and close it', async () => {
+    const operations: [string, () => Promise<unknown>][] = [
+      ['status', () => environmentStatus(deps, 'opsbastion')],
+      ['plan', () => preparePlan(deps, 'opsbastion')],
+      ['review', () => reviewEnvironment(deps, 'opsbastion')],
+      ['resolve', () => resolveEnvironment(deps, 'opsbastion', 'applied', PENDING[0] as string)],
+    ];
+    for (const [what, operation] of operations) {
+      const from = sshd.log().length;
+      const { kind } = (await operation()) as { kind?: string };
+      expect([what, kind]).not.toEqual([what, 'failure']);
+      expect([what, kind]).not.toEqual([what, 'refusal']);
+      expect([what, sshd.tunnelsSince(from)]).toEqual([what, 1]);
+      const forwards = allCommandLines().filter(
+        (l) => l.includes('ExitOnForwardFailure=yes') && l.includes(` ${sshd.port} `),
+      );
+      expect([what, forwards]).toEqual([what, []]);
+    }
   });
 });
