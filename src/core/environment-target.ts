@@ -58,9 +58,7 @@ export function describeTarget(url: string): { display: string; hostPort: string
   }
 }
 
-/** Refuses an unknown environment with the list of valid ones. */
-export function unknownEnvironment(deps: Pick<CoreDeps, 'config'>, name: string): Refusal | undefined {
-  if (deps.config.environment(name)) return undefined;
+function noSuchEnvironment(deps: Pick<CoreDeps, 'config'>, name: string): Refusal {
   const valid = deps.config.environmentNames.map((n) => `\`${n}\``).join(', ');
   return refusal(
     'UNKNOWN_ENVIRONMENT',
@@ -69,13 +67,18 @@ export function unknownEnvironment(deps: Pick<CoreDeps, 'config'>, name: string)
   );
 }
 
+/** Refuses an unknown environment with the list of valid ones. */
+export function unknownEnvironment(deps: Pick<CoreDeps, 'config'>, name: string): Refusal | undefined {
+  return deps.config.environment(name) ? undefined : noSuchEnvironment(deps, name);
+}
+
 /**
  * Looks an environment up once: settings, executor and the executor-side URL (its secret is read now).
  * Opens nothing. An unknown name is a refusal; a missing secret throws (SECRET_MISSING).
  */
 export function resolveTarget(deps: CoreDeps, name: string): ResolvedEnvironment | Refusal {
   const config = deps.config.environment(name);
-  if (!config) return unknownEnvironment(deps, name) as Refusal;
+  if (!config) return noSuchEnvironment(deps, name);
   const executorUrl = deps.config.secrets.databaseUrl(name);
   return { name, config, executor: deps.executors(name), executorUrl, ...describeTarget(executorUrl) };
 }
