@@ -4,6 +4,7 @@ import { startSlackEmulator, type SlackEmulator } from '../support/slack-emulato
 const { WebClient } = bolt.webApi;
 const TOKEN = 'xoxb-conversations-test';
 const CHANNEL = 'C0MIGRATE1';
+const MEMBER = 'U0ONCALL1';
 
 const silent = {
   debug: () => undefined,
@@ -34,6 +35,7 @@ describe('Slack emulator: message metadata, conversations.history/replies/open, 
       signingSecret: 's',
       botToken: TOKEN,
       channels: [{ id: CHANNEL, name: 'platform-migrations' }, ...channels],
+      users: [{ id: MEMBER, name: 'on-call' }],
     });
     client = new WebClient(TOKEN, {
       slackApiUrl: emu.apiUrl,
@@ -160,7 +162,7 @@ describe('Slack emulator: message metadata, conversations.history/replies/open, 
   });
 
   it('conversations.open gives the DM channel a post can go to', async () => {
-    const res = await client.conversations.open({ users: 'U0BOB0001' });
+    const res = await client.conversations.open({ users: MEMBER });
     const dm = (res.channel as { id: string }).id;
     expect(dm).toMatch(/^D/);
     await post(dm, 'psst');
@@ -200,7 +202,7 @@ describe('Slack emulator: message metadata, conversations.history/replies/open, 
     const errors: string[] = [];
     for (let n = 0; n < 6; n++) {
       errors.push(
-        await client.users.info({ user: 'U0ALICE01' }).then(
+        await client.users.info({ user: MEMBER }).then(
           () => 'ok',
           (e: { data?: { error?: string } }) => e.data?.error ?? 'thrown',
         ),
