@@ -1,20 +1,34 @@
 /**
  * A run as a message needs it: the record, its steps, the tally of votes for its current plan, who
- * may approve, the live progress line, and which buttons make sense in its state.
+ * may approve, the live progress line, and which buttons it offers — the actions `authorize` makes
+ * available in the run's state (core/runs/authorize.ts, from the lifecycle table and the evidence),
+ * never a hand-made list of states.
  */
+import type { ApprovalsConfig } from '../../config/file-schema.js';
 import type { RunStore } from '../../store/run-store.js';
-import type { RunRecord, StepRecord } from '../../store/run-types.js';
+import type { RunRecord } from '../../store/run-types.js';
 import type { CoreDeps } from '../deps.js';
 import { approvalExpiresAt, tallyVotes } from '../runs/approval-policy.js';
-import { describeVerdict, verdictOf, type RecordedVerdict } from './apply-evidence.js';
+import { failedMigrationOf, offered, type RunFacts } from '../runs/authorize.js';
+import { statesAllowing } from '../runs/lifecycle.js';
+import { describeVerdict, verdictOf } from './apply-evidence.js';
 import type { StoredBackup } from './run-context.js';
 import type { PlanReport, RunActions, RunView } from './types.js';
 
-/** States from which the ways back (Mark rolled back, Restore backup) are offered. */
-export const WAYS_BACK_STATES: readonly string[] = ['failed', 'interrupted', 'cancelled'];
-const RETRY_STATES = ['failed', 'interrupted', 'cancelled', 'rolled_back', 'restored', 'expired'];
-/** Steps during which Cancel still means something (after apply the migrations are in). */
-const CANCELLABLE_STEPS = ['preflight', 'announce', 'maintenance_on', 'backup', 'apply'];
+/** States in which a stopped run's ways back apply (where the lifecycle allows Mark rolled back). */
+export const WAYS_BACK_STATES: readonly string[] = statesAllowing('mark_rolled_back');
+
+/** The approval settings of an environment, or the defaults when it is no longer configured. */
+export function approvalPolicyOf(deps: CoreDeps, environment: string): ApprovalsConfig {
+  return (
+    deps.config.environment(environment)?.approvals ?? {
+      required: 1,
+      approvers: [],
+      allowSelfApproval: false,
+      expiresAfterMinutes: 60,
+    }
+  );
+}
 
 /** The backup a run recorded, if it has a usable one. */
 export function storedBackupOf(run: RunRecord): StoredBackup | undefined {
@@ -22,38 +36,45 @@ export function storedBackupOf(run: RunRecord): StoredBackup | undefined {
   return b && typeof b.path === 'string' && typeof b.sha256 === 'string' ? (b as StoredBackup) : undefined;
 }
 
-/** The migration the apply step recorded as failed (or cancelled inside), if any. */
-export function failedMigrationOf(steps: readonly StepRecord[]): string | undefined {
-  const apply = steps.find((s) => s.name === 'apply');
-  const data = (apply?.detail as { data?: { failed?: unknown } } | null)?.data;
-  return typeof data?.failed === 'string' ? data.failed : undefined;
+/**
+ * What `authorize` needs to know about a run beyond its record, read from the store: its steps and
+ * votes, the apply evidence, whether a verified backup exists. `active`: this process drives its
+ * pipeline.
+ */
+export function runFacts(
+  deps: CoreDeps,
+  runs: RunStore,
+  run: RunRecord,
+  extra: { active?: boolean; beforeApplyOnly?: boolean } = {},
+): RunFacts {
+  const steps = runs.listSteps(run.id);
+  const verdict = verdictOf(deps, run.id, steps);
+  return {
+    run,
+    policy: approvalPolicyOf(deps, run.environment),
+    now: deps.clock.now(),
+    steps,
+    votes: runs.listVotes(run.id),
+    active: extra.active ?? false,
+    hasBackup: storedBackupOf(run) !== undefined,
+    ...(verdict
+      ? { evidence: { name: verdict.name, verdict: verdict.verdict, description: describeVerdict(verdict) } }
+      : {}),
+    ...(extra.beforeApplyOnly ? { beforeApplyOnly: true } : {}),
+  };
 }
 
-function actionsFor(
-  run: RunRecord,
-  steps: readonly StepRecord[],
-  active: boolean,
-  verdict: RecordedVerdict | undefined,
-): RunActions {
-  const running = steps.find((s) => s.state === 'running');
-  const cancel =
-    ['planned', 'awaiting_approval', 'approved'].includes(run.state) ||
-    (run.state === 'running' && active && (!running || CANCELLABLE_STEPS.includes(running.name)));
-  const wayBack = WAYS_BACK_STATES.includes(run.state);
-  const failed = failedMigrationOf(steps) ?? verdict?.name;
-  // With evidence, Mark rolled back only when the migration left nothing behind; without (the
-  // Prisma CLI runner, a run that stopped before apply) as before, behind its confirmation.
-  const interruptedInApply =
-    run.state === 'interrupted' && steps.some((st) => st.name === 'apply' && st.state === 'failed');
-  const mayMark = verdict ? verdict.verdict === 'not_applied' : failed !== undefined || interruptedInApply;
+/** The buttons a run message offers: what the facts allow, whoever clicks (see `offered`). */
+function actionsFor(facts: RunFacts): RunActions {
+  const failed = failedMigrationOf(facts.steps ?? []) ?? facts.evidence?.name;
   return {
-    vote: run.state === 'awaiting_approval',
-    cancel,
-    markRolledBack: wayBack && mayMark,
+    vote: offered('approve', facts),
+    cancel: offered('cancel', facts),
+    markRolledBack: offered('mark_rolled_back', facts),
     ...(failed ? { failedMigration: failed } : {}),
-    ...(verdict ? { evidence: describeVerdict(verdict) } : {}),
-    restore: wayBack && storedBackupOf(run) !== undefined,
-    retry: RETRY_STATES.includes(run.state),
+    ...(facts.evidence ? { evidence: facts.evidence.description } : {}),
+    restore: offered('restore', facts),
+    retry: offered('retry', facts),
   };
 }
 
@@ -66,8 +87,9 @@ export function buildRunView(
 ): RunView {
   const policy = deps.config.environment(run.environment)?.approvals;
   const required = policy?.required ?? 1;
-  const tally = tallyVotes(runs.listVotes(run.id), run.planHash, required);
-  const steps = runs.listSteps(run.id);
+  const facts = runFacts(deps, runs, run, { active: extra.active ?? false });
+  const tally = tallyVotes(facts.votes ?? [], run.planHash, required);
+  const steps = facts.steps ?? [];
   const expiresAt = policy ? approvalExpiresAt(run, policy) : undefined;
   const report = runs.getReport(run.id) as PlanReport | undefined;
   return {
@@ -83,6 +105,6 @@ export function buildRunView(
     },
     ...(extra.progress ? { progress: extra.progress } : {}),
     ...(report ? { report } : {}),
-    actions: actionsFor(run, steps, extra.active ?? false, verdictOf(deps, run.id, steps)),
+    actions: actionsFor(facts),
   };
 }

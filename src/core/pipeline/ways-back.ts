@@ -1,7 +1,10 @@
 /**
  * The ways back from a failed, cancelled or interrupted run: mark its failed migration rolled back
  * (Prisma's `migrate resolve --rolled-back`), or restore the verified backup the run made and
- * compare the database with the snapshot taken just before the dump.
+ * compare the database with the snapshot taken just before the dump. Restore is also open to a run
+ * just deployed and still watched (`succeeded`, `monitoring`): a bad deploy found during the watch.
+ * When each may happen is decided once, by `availability` (core/runs/authorize.ts, from the
+ * lifecycle table and the evidence); who may is decided by the caller (RunService.authorizeAction).
  */
 import { describeError, DrawbridgeError, refusal, type Refusal } from '../../base/errors.js';
 import { getStatus } from '../../migrations/get-status.js';
@@ -13,20 +16,9 @@ import type { CoreDeps } from '../deps.js';
 import { resolveOnTarget } from '../engine-service.js';
 import { closeTarget, openEnvironmentTarget, resolveTarget } from '../environment-target.js';
 import { applyRunEvent } from '../runs/apply-run-event.js';
-import { describeVerdict, verdictOf } from './apply-evidence.js';
-import { storedBackupOf, WAYS_BACK_STATES } from './run-view.js';
+import { availability } from '../runs/authorize.js';
+import { runFacts, storedBackupOf } from './run-view.js';
 import type { PipelineObserver } from './types.js';
-
-function checkState(run: RunRecord | undefined, runId: string, what: string): Refusal | undefined {
-  if (!run) return refusal('RUN_NOT_FOUND', `There is no run ${runId}.`);
-  if (!WAYS_BACK_STATES.includes(run.state)) {
-    return refusal(
-      'RUN_NOT_FAILED',
-      `Run ${run.id} is ${run.state}: ${what} is only for a failed, cancelled or interrupted run.`,
-    );
-  }
-  return undefined;
-}
 
 /** What `markRolledBack` did. */
 export interface MarkedRolledBack {
@@ -47,17 +39,10 @@ export async function markRolledBack(
 ): Promise<MarkedRolledBack | Refusal> {
   const runs = new RunStore(deps.store, deps.clock);
   const run = runs.getRun(runId);
-  const bad = checkState(run, runId, 'Mark rolled back');
-  if (bad || !run) return bad ?? refusal('RUN_NOT_FOUND', `There is no run ${runId}.`);
+  if (!run) return refusal('RUN_NOT_FOUND', `There is no run ${runId}.`);
   // Never without evidence: a migration that may have left changes behind is not "rolled back".
-  const verdict = verdictOf(deps, run.id, runs.listSteps(run.id));
-  if (verdict && verdict.verdict !== 'not_applied') {
-    return refusal(
-      'NOT_PROVEN_ROLLED_BACK',
-      `${verdict.name} cannot be marked rolled back: ${describeVerdict(verdict)}`,
-      'Use Restore backup, or check the database and resolve it by hand.',
-    );
-  }
+  const closed = availability('mark_rolled_back', runFacts(deps, runs, run));
+  if (closed) return closed;
   // One target for the whole action: the ledger read and every resolve go through the same tunnel.
   const target = await openEnvironmentTarget(deps, run.environment);
   if ('kind' in target) return target;
@@ -136,8 +121,9 @@ export async function restoreRun(
 ): Promise<Restored | Refusal> {
   const runs = new RunStore(deps.store, deps.clock);
   const run = runs.getRun(runId);
-  const bad = checkState(run, runId, 'Restore backup');
-  if (bad || !run) return bad ?? refusal('RUN_NOT_FOUND', `There is no run ${runId}.`);
+  if (!run) return refusal('RUN_NOT_FOUND', `There is no run ${runId}.`);
+  const closed = availability('restore', runFacts(deps, runs, run));
+  if (closed) return closed;
   const backup = storedBackupOf(run);
   if (!backup) return refusal('NO_BACKUP', `Run ${run.id} made no verified backup to restore.`);
   const locked = runs.acquireEnvironmentLock(run.environment, run.id);

@@ -12,6 +12,7 @@
  * 2. **Circumstances** — what the run's record shows: the approval window and plan hash (votes), the
  *    step under way (cancel), a verified backup (restore), the apply evidence (mark rolled back).
  * 3. **Person** — requester, approver (named directly or through a user group), or anyone.
+ * (`offered` says which buttons a message shows: what `availability` allows.)
  *
  * Refusal codes, by question:
  * - state: `APPROVAL_NOT_REQUESTED`, `RUN_DECIDED`, `RUN_EXPIRED` (votes); the lifecycle's
@@ -24,7 +25,8 @@
  *   the ways back).
  *
  * A later action (turn maintenance off, stop watching) is one more row in `RULES`: its lifecycle
- * event or states, what the record must show, and who may.
+ * event or states, what the record must show, and who may. The file is longer than most on
+ * purpose: every rule about acting on a run is here and nowhere else.
  */
 import { refusal, type Refusal } from '../../base/errors.js';
 import type { ApprovalsConfig } from '../../config/file-schema.js';
@@ -162,6 +164,16 @@ export function failedMigrationOf(steps: readonly StepRecord[]): string | undefi
 export function availability(action: RunAction, facts: RunFacts): Refusal | undefined {
   const rule = RULES[action];
   return rule.state(facts.run) ?? rule.when?.(facts);
+}
+
+/**
+ * Whether a run message offers the action's button: when the action is available. One exception:
+ * Approve and Reject stay on a run still awaiting approval after its window has passed, until the
+ * expiry sweep moves it to `expired` (within a minute); a click in between expires it and says so.
+ */
+export function offered(action: RunAction, facts: RunFacts): boolean {
+  const closed = availability(action, facts);
+  return closed === undefined || closed.code === 'APPROVAL_EXPIRED';
 }
 
 /** Whether `input.actor` may take `action` on the run now. Pure. */

@@ -2,6 +2,7 @@ import {
   RUN_ACTIONS,
   authorize,
   availability,
+  offered,
   type ApplyEvidence,
   type ApprovalPolicy,
   type AuthorizableRun,
@@ -229,6 +230,28 @@ describe('authorize: votes (evaluateVote keeps these)', () => {
       code: 'RUN_DECIDED',
       message: 'This run is already approved; votes no longer count.',
     });
+  });
+});
+
+describe('offered: the buttons of a run message', () => {
+  it('offers what is available, whoever looks', () => {
+    for (const action of RUN_ACTIONS)
+      for (const state of RUN_STATES)
+        expect(offered(action, favourable(state, ROLES.stranger))).toBe(STATES[action].includes(state));
+  });
+
+  it('keeps Approve and Reject once the window has passed, until the run is expired', () => {
+    const late = favourable('awaiting_approval', { now: T0 + 61 * 60_000 });
+    expect(offered('approve', late)).toBe(true);
+    expect(offered('reject', late)).toBe(true);
+    expect(outcome(authorize('approve', late))).toBe('APPROVAL_EXPIRED');
+  });
+
+  it('hides the ways back the record does not support', () => {
+    expect(offered('restore', favourable('failed', { hasBackup: false }))).toBe(false);
+    const partial: ApplyEvidence = { name: 'm2', verdict: 'partial', description: 'x' };
+    expect(offered('mark_rolled_back', favourable('failed', { evidence: partial }))).toBe(false);
+    expect(offered('cancel', favourable('running', { active: false }))).toBe(false);
   });
 });
 
