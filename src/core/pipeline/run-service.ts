@@ -9,19 +9,30 @@ import { RunStore } from '../../store/run-store.js';
 import type { RunRecord, VoteDecision } from '../../store/run-types.js';
 import type { CoreDeps } from '../deps.js';
 import { applyRunEvent } from '../runs/apply-run-event.js';
-import { evaluateVote, isAllowedApprover } from '../runs/approval-policy.js';
+import { evaluateVote } from '../runs/approval-policy.js';
+import { authorize, type RunAction } from '../runs/authorize.js';
 import { castVote, type VoteCast } from '../runs/cast-vote.js';
 import { expireOverdueRuns } from '../runs/expire-overdue-runs.js';
+import { GroupMembership, type ListGroupMembers } from '../runs/group-membership.js';
 import { replanRun } from '../runs/replan-run.js';
 import { preparePlan } from './plan-report.js';
 import { recoverRuns, type RecoveredRun } from './recover-runs.js';
 import { startRun, type StartRunResult } from './run-pipeline.js';
-import { buildRunView } from './run-view.js';
+import { approvalPolicyOf, buildRunView, runFacts } from './run-view.js';
 import type { PipelineObserver, PlanReport, RunView } from './types.js';
 import { markRolledBack, restoreRun, type MarkedRolledBack, type Restored } from './ways-back.js';
 
 /** Lists the members of a Slack user group (S…); supplied by the Slack layer. */
-export type GroupMembers = (groupId: string) => Promise<readonly string[]>;
+export type GroupMembers = ListGroupMembers;
+
+/** A person may take an action on this run now (`RunService.authorizeAction`). */
+export interface Authorized {
+  readonly kind: 'allowed';
+  readonly run: RunRecord;
+}
+
+/** A counted vote; when it approved the run, `started` is its pipeline, started in this process. */
+export type VoteResult = VoteCast & { readonly started?: Promise<StartRunResult | Refusal> };
 
 export type DeployRequest =
   | { readonly kind: 'requested'; readonly run: RunRecord; readonly report: PlanReport }
@@ -36,13 +47,17 @@ export class RunService {
     return this.stopAll.signal;
   }
   private readonly progress = new Map<string, string>();
+  /** User-group membership, resolved in one place for every decision and notification. */
+  readonly membership: GroupMembership;
 
   constructor(
     readonly deps: CoreDeps,
     private readonly observer: PipelineObserver,
-    private readonly groupMembers: GroupMembers = () => Promise.resolve([]),
+    groupMembers: GroupMembers | GroupMembership = () => Promise.resolve([]),
   ) {
     this.runs = new RunStore(deps.store, deps.clock);
+    this.membership =
+      groupMembers instanceof GroupMembership ? groupMembers : new GroupMembership(groupMembers, deps.clock);
   }
 
   /** Every event goes through here: progress lines are remembered for the run's view. */
@@ -90,33 +105,40 @@ export class RunService {
 
   /** The approval settings of a run's environment. */
   policyOf(run: RunRecord): ApprovalsConfig {
-    return (
-      this.deps.config.environment(run.environment)?.approvals ?? {
-        required: 1,
-        approvers: [],
-        allowSelfApproval: false,
-        expiresAfterMinutes: 60,
-      }
-    );
+    return approvalPolicyOf(this.deps, run.environment);
   }
 
-  /** The policy's groups (S…) that `userId` belongs to. */
-  async groupsOfUser(policy: ApprovalsConfig, userId: string): Promise<string[]> {
-    const groups = policy.approvers.filter((a) => a.startsWith('S'));
-    const out: string[] = [];
-    for (const g of groups) if ((await this.groupMembers(g)).includes(userId)) out.push(g);
-    return out;
+  /**
+   * Whether `actor` may take `action` on run `runId` now: the actor's groups (GroupMembership), what
+   * the store knows about the run, then `authorize` (core/runs/authorize.ts). Every action on a run
+   * goes through here or, for votes, through `evaluateVote`, which asks the same function.
+   */
+  async authorizeAction(
+    action: Exclude<RunAction, 'approve' | 'reject'>,
+    runId: string,
+    actor: string,
+    opts: { beforeApplyOnly?: boolean } = {},
+  ): Promise<Authorized | Refusal> {
+    const seen = this.runs.getRun(runId);
+    if (!seen) return refusal('RUN_NOT_FOUND', `There is no run ${runId}.`);
+    const actorGroups = await this.membership.groupsOf(actor, this.policyOf(seen).approvers);
+    // Read again after the lookup: the decision is about the run as it is now.
+    const run = this.runs.getRun(runId) ?? seen;
+    const facts = runFacts(this.deps, this.runs, run, { active: this.active.has(runId), ...opts });
+    const allowed = authorize(action, { ...facts, actor, actorGroups });
+    return allowed.kind === 'refusal' ? allowed : { kind: 'allowed', run };
   }
 
   /**
    * One Approve/Reject click. Refusals that need no database (stranger, second click, decided,
-   * expired) come first; then the plan is re-read, and a changed plan voids the votes.
+   * expired) come first; then the plan is re-read, and a changed plan voids the votes. The vote that
+   * approves the run starts it here at once (`started`): approving means "run it now".
    */
-  async vote(runId: string, voter: string, decision: VoteDecision): Promise<VoteCast | Refusal> {
+  async vote(runId: string, voter: string, decision: VoteDecision): Promise<VoteResult | Refusal> {
     const run = this.runs.getRun(runId);
     if (!run) return refusal('RUN_NOT_FOUND', `There is no run ${runId}.`);
     const policy = this.policyOf(run);
-    const voterGroups = await this.groupsOfUser(policy, voter);
+    const voterGroups = await this.membership.groupsOf(voter, policy.approvers);
     const base = { policy, voter, voterGroups, decision };
     const quick = evaluateVote({
       ...base,
@@ -146,7 +168,15 @@ export class RunService {
         'Review the new plan on the message, then vote again.',
       );
     }
-    return this.counted(castVote(this.runs, { ...base, runId, currentPlanHash: report.planHash }), runId);
+    const cast = this.counted(
+      castVote(this.runs, { ...base, runId, currentPlanHash: report.planHash }),
+      runId,
+    );
+    if (cast.kind === 'refusal' || cast.outcome !== 'approved') return cast;
+    const started = this.start(runId, voter);
+    // The caller awaits it; this only keeps a rejection from going unhandled if it does not.
+    started.catch(() => undefined);
+    return { ...cast, started };
   }
 
   private counted(result: VoteCast | Refusal, runId: string): VoteCast | Refusal {
@@ -209,21 +239,9 @@ export class RunService {
     actor: string,
     opts: { beforeApplyOnly?: boolean } = {},
   ): Promise<{ kind: 'cancelled' | 'cancelling'; run: RunRecord } | Refusal> {
-    const run = this.runs.getRun(runId);
-    if (!run) return refusal('RUN_NOT_FOUND', `There is no run ${runId}.`);
-    const policy = this.policyOf(run);
-    if (
-      actor !== run.requestedBy &&
-      !(
-        policy.approvers.length > 0 &&
-        isAllowedApprover(policy.approvers, actor, await this.groupsOfUser(policy, actor))
-      )
-    ) {
-      return refusal(
-        'NOT_ALLOWED',
-        `Only the requester (<@${run.requestedBy}>) or an approver of ${run.environment} can cancel run ${run.id}.`,
-      );
-    }
+    const allowed = await this.authorizeAction('cancel', runId, actor, opts);
+    if (allowed.kind === 'refusal') return allowed;
+    const { run } = allowed;
     if (run.state !== 'running') {
       const moved = applyRunEvent(this.runs, runId, 'cancel', {
         actor,
@@ -234,21 +252,7 @@ export class RunService {
       this.emit({ kind: 'run:changed', runId });
       return { kind: 'cancelled', run: moved.run };
     }
-    const view = this.view(runId);
-    if (!view?.actions.cancel)
-      return refusal(
-        'TOO_LATE_TO_CANCEL',
-        `Run ${run.id} has applied its migrations; cancelling now would leave nothing to stop.`,
-        'Wait for it to end, then use the ways back if needed.',
-      );
-    const running = view.steps.find((s) => s.state === 'running');
-    if (opts.beforeApplyOnly && running?.name === 'apply') {
-      return refusal(
-        'APPLY_STARTED',
-        `Run ${run.id} is applying migrations now.`,
-        'Use the Cancel button on the run message to cancel the running statement.',
-      );
-    }
+    const running = this.runs.listSteps(runId).find((s) => s.state === 'running');
     this.active.get(runId)?.abort(new Error(`cancelled by ${actor}`));
     this.emit({
       kind: 'detail',
@@ -262,30 +266,19 @@ export class RunService {
     return { kind: 'cancelling', run };
   }
 
-  /**
-   * Who may cancel a run or take a way back: its requester, or an approver of its environment (anyone
-   * when the environment names no approvers). Undefined when allowed.
-   */
-  async checkMayAct(run: RunRecord, actor: string, what: string): Promise<Refusal | undefined> {
-    if (actor === run.requestedBy) return undefined;
-    const policy = this.policyOf(run);
-    if (isAllowedApprover(policy.approvers, actor, await this.groupsOfUser(policy, actor))) return undefined;
-    return refusal(
-      'NOT_ALLOWED',
-      `Only the requester (<@${run.requestedBy}>) or an approver of ${run.environment} can ${what} run ${run.id}.`,
-    );
-  }
-
   async markRolledBack(runId: string, actor: string): Promise<MarkedRolledBack | Refusal> {
-    const run = this.runs.getRun(runId);
-    const denied = run ? await this.checkMayAct(run, actor, 'mark rolled back') : undefined;
-    return denied ?? markRolledBack(this.deps, runId, actor, this.emit);
+    const allowed = await this.authorizeAction('mark_rolled_back', runId, actor);
+    return allowed.kind === 'refusal' ? allowed : markRolledBack(this.deps, runId, actor, this.emit);
   }
 
   async restore(runId: string, actor: string): Promise<Restored | Refusal> {
-    const run = this.runs.getRun(runId);
-    const denied = run ? await this.checkMayAct(run, actor, 'restore') : undefined;
-    return denied ?? restoreRun(this.deps, runId, actor, this.emit);
+    const allowed = await this.authorizeAction('restore', runId, actor);
+    return allowed.kind === 'refusal' ? allowed : restoreRun(this.deps, runId, actor, this.emit);
+  }
+
+  /** A run as stored, for front ends that only need its record. */
+  find(runId: string): RunRecord | undefined {
+    return this.runs.getRun(runId);
   }
 
   view(runId: string): RunView | undefined {

@@ -13,7 +13,7 @@ const metadata = z.string().regex(/^[0-9a-f]{8}$/);
 export function registerRestoreView(app: App, ctx: ListenerContext): void {
   app.view(RESTORE_VIEW.callbackId, async ({ ack, view, body, client }) => {
     const runId = metadata.safeParse(view.private_metadata);
-    const run = runId.success ? ctx.runs.runs.getRun(runId.data) : undefined;
+    const run = runId.success ? ctx.runs.find(runId.data) : undefined;
     if (!run) {
       await ack({
         response_action: 'errors',

@@ -71,16 +71,16 @@ async function vote(
     );
   }
   if (result.outcome === 'rejected') return tell(respond, `:no_entry: You rejected run ${runId}.`);
-  // Told while the run starts: the pipeline does not wait for Slack.
+  // Core started the run with the deciding vote; told while it starts: the pipeline does not wait for Slack.
   const told = tell(
     respond,
     `:rocket: Run ${runId} is approved (${t.approvedBy.length} of ${t.required}); starting now.`,
   );
-  const started = await ctx.runs.start(runId, user);
+  const started = await result.started;
   await told;
-  if (started.kind === 'refusal')
+  if (started?.kind === 'refusal')
     ctx.messenger.thread(runId, `:no_entry_sign: The run did not start: ${started.message}`);
-  else if (started.kind === 'voided')
+  else if (started?.kind === 'voided')
     await tell(
       respond,
       ':warning: The plan changed just before the start; approvals are void. See the run message.',
@@ -105,15 +105,16 @@ export function registerRunActions(app: App, ctx: ListenerContext): void {
     await ctx.messenger.flush(id);
   });
   onButton(app, ctx, ACTIONS.restore, async (id, user, a) => {
-    const run = ctx.runs.runs.getRun(id);
-    if (!run) return tell(a.respond, `:no_entry_sign: There is no run ${id}.`);
-    const denied = await ctx.runs.checkMayAct(run, user, 'restore');
-    if (denied) return tell(a.respond, refusalText(denied));
-    await a.client.views.open({ trigger_id: a.body.trigger_id, view: restoreModal(run) });
+    // Asked before the modal opens, so nobody types a confirmation for a restore they may not do.
+    const allowed = await ctx.runs.authorizeAction('restore', id, user);
+    if (allowed.kind === 'refusal') return tell(a.respond, refusalText(allowed));
+    await a.client.views.open({ trigger_id: a.body.trigger_id, view: restoreModal(allowed.run) });
   });
   onButton(app, ctx, ACTIONS.retry, async (id, user, a) => {
-    const run = ctx.runs.runs.getRun(id);
-    if (!run?.channel)
+    const allowed = await ctx.runs.authorizeAction('retry', id, user);
+    if (allowed.kind === 'refusal') return tell(a.respond, refusalText(allowed));
+    const { run } = allowed;
+    if (!run.channel)
       return tell(a.respond, `:no_entry_sign: There is no run ${id} with a message to retry from.`);
     await deployCommand(
       ctx,

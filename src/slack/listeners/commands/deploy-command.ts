@@ -6,7 +6,7 @@
 import type { RespondFn } from '@slack/bolt';
 import { describeError } from '../../../base/errors.js';
 import { applyRunEvent } from '../../../core/runs/apply-run-event.js';
-import { describeApprovers, resolveApprovers } from '../../../core/runs/approval-policy.js';
+import { describeApprovers } from '../../../core/runs/approval-policy.js';
 import type { RunRecord } from '../../../store/run-types.js';
 import { renderPlanMessage } from '../../renderers/plan-message.js';
 import { renderRefusal } from '../../renderers/refusal-message.js';
@@ -82,10 +82,7 @@ async function notifyApprovers(ctx: ListenerContext, run: RunRecord): Promise<vo
       : `:bell: Approval requested from ${describeApprovers([])}: ${count}.`,
   );
   if (policy.approvers.length === 0) return;
-  const resolved = await resolveApprovers(policy.approvers, async (g) => {
-    const res = await client.usergroups.users.list({ usergroup: g });
-    return res.users ?? [];
-  });
+  const resolved = await ctx.runs.membership.resolve(policy.approvers);
   const targets = resolved.everyone.filter((u) => u !== run.requestedBy).slice(0, MAX_DMS);
   for (const user of targets) {
     await client.chat.postMessage({

@@ -1,6 +1,5 @@
 /** `/migrate cancel <run>` (before apply) and `/migrate rollback <run>` (the ways back, as buttons). */
 import type { RespondFn } from '@slack/bolt';
-import { buildRunView } from '../../../core/pipeline/run-view.js';
 import { renderRefusal } from '../../renderers/refusal-message.js';
 import { renderRunMessage } from '../../renderers/run-message.js';
 import type { ListenerContext } from '../context.js';
@@ -29,16 +28,15 @@ export async function rollbackCommand(
   runId: string,
   respond: RespondFn,
 ): Promise<string> {
-  const run = ctx.runs.runs.getRun(runId);
-  if (!run) {
+  const view = ctx.runs.view(runId);
+  if (!view) {
     await respond({ response_type: 'ephemeral', text: `:no_entry_sign: There is no run ${runId}.` });
     return 'RUN_NOT_FOUND';
   }
-  const view = buildRunView(ctx.deps, ctx.runs.runs, run);
   if (!view.actions.markRolledBack && !view.actions.restore) {
     await respond({
       response_type: 'ephemeral',
-      text: `:information_source: Run ${runId} is ${run.state.replace('_', ' ')}: there is nothing to roll back. The ways back are for a failed, cancelled or interrupted run.`,
+      text: `:information_source: Run ${runId} is ${view.run.state.replace('_', ' ')}: there is nothing to roll back. The ways back are for a failed, cancelled or interrupted run, and Restore backup also for one just deployed and still watched.`,
     });
     return 'nothing';
   }
