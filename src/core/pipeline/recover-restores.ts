@@ -19,7 +19,8 @@ import type { RunRecord } from '../../store/run-types.js';
 import { compareSnapshots, restoreScriptPath, snapshotDatabase } from '../backup/index.js';
 import type { CoreDeps } from '../deps.js';
 import { closeTarget, openEnvironmentTarget, type EnvironmentTarget } from '../environment-target.js';
-import { storedBackupOf, WAYS_BACK_STATES } from './run-view.js';
+import { offered } from '../runs/authorize.js';
+import { runFacts, storedBackupOf } from './run-view.js';
 import type { StoredBackup } from './run-context.js';
 import type { PipelineObserver } from './types.js';
 import { describeComparison, restoreApplicationName } from './ways-back.js';
@@ -49,8 +50,9 @@ export async function reportInterruptedRestores(
     const finding = await databaseFinding(deps, restore, backup);
     await removeLeftoverScript(deps, restore);
     const file = backup?.fileName ?? restore.backupPath;
+    // The run message's own rule (authorize.ts), so that the note and the buttons agree.
     const again =
-      run && backup && WAYS_BACK_STATES.includes(run.state)
+      run && offered('restore', runFacts(deps, runs, run))
         ? 'Restore backup is offered again: it replaces everything the backup contains, whichever way the interrupted restore ended.'
         : 'Start a new deploy or restore only once the database has been checked.';
     emit({
