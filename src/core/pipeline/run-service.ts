@@ -266,6 +266,18 @@ export class RunService {
     return { kind: 'cancelling', run };
   }
 
+  /**
+   * A run nobody can see: its message could not be posted, so nobody can approve or cancel it. It is
+   * cancelled (audited as `system`) with `reason`.
+   */
+  abandon(runId: string, reason: string): RunRecord | Refusal {
+    const moved = applyRunEvent(this.runs, runId, 'cancel', {
+      actor: 'system',
+      outcome: `cancelled: ${reason}`,
+    });
+    return moved.kind === 'refusal' ? moved : moved.run;
+  }
+
   async markRolledBack(runId: string, actor: string): Promise<MarkedRolledBack | Refusal> {
     const allowed = await this.authorizeAction('mark_rolled_back', runId, actor);
     return allowed.kind === 'refusal' ? allowed : markRolledBack(this.deps, runId, actor, this.emit);

@@ -5,7 +5,6 @@
  */
 import type { RespondFn } from '@slack/bolt';
 import { describeError } from '../../../base/errors.js';
-import { applyRunEvent } from '../../../core/runs/apply-run-event.js';
 import { describeApprovers } from '../../../core/runs/approval-policy.js';
 import type { RunRecord } from '../../../store/run-types.js';
 import { renderPlanMessage } from '../../renderers/plan-message.js';
@@ -50,10 +49,7 @@ export async function deployCommand(
       ctx.runs.runs.setMessage(run.id, input.channel, ts),
     );
   } catch (err) {
-    applyRunEvent(ctx.runs.runs, run.id, 'cancel', {
-      actor: 'system',
-      outcome: `cancelled: the run message could not be posted (${describeError(err)})`,
-    });
+    ctx.runs.abandon(run.id, `the run message could not be posted (${describeError(err)})`);
     await respond({
       response_type: 'ephemeral',
       text: `:warning: Could not post the run message in this channel (${describeError(err)}). Invite the bot to the channel (\`/invite @Drawbridge\`) and try again. Run ${run.id} was cancelled.`,
