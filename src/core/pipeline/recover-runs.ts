@@ -9,6 +9,8 @@ import { describeError } from '../../base/errors.js';
 import { getStatus } from '../../migrations/get-status.js';
 import type { RunRecord } from '../../store/run-types.js';
 import { decideInterruptedApply, describeVerdict } from './apply-evidence.js';
+import { maintenanceMayBeOn } from './maintenance-state.js';
+import { RunStore } from '../../store/run-store.js';
 import type { CoreDeps } from '../deps.js';
 import { closeTarget, openEnvironmentTarget } from '../environment-target.js';
 import { recoverAfterRestart, type LapsedApproval } from '../runs/recovery.js';
@@ -99,13 +101,17 @@ async function reportInterrupted(
   emit: PipelineObserver,
 ): Promise<RecoveredRun> {
   const ledger = await ledgerSentence(deps, found.run);
+  const steps = new RunStore(deps.store, deps.clock).listSteps(found.run.id);
+  const maintenance = maintenanceMayBeOn(deps.config.environment(found.run.environment), steps)
+    ? ' Maintenance mode is still ON: turn it off (the button on the run message) once the database is sound.'
+    : '';
   const during = found.interruptedSteps.length ? ` during ${found.interruptedSteps.join(', ')}` : '';
   emit({
     kind: 'detail',
     runId: found.run.id,
     detail: {
       title: 'Drawbridge restarted',
-      text: `Drawbridge restarted while this run was ${found.previousState}${during}; the run is now interrupted and its lock released. ${ledger} Nothing will be applied again by itself: use the buttons on the run message.`,
+      text: `Drawbridge restarted while this run was ${found.previousState}${during}; the run is now interrupted and its lock released. ${ledger}${maintenance} Nothing will be applied again by itself: use the buttons on the run message.`,
     },
   });
   emit({ kind: 'run:changed', runId: found.run.id });

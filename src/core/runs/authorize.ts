@@ -36,7 +36,15 @@ import { describeState, nextTransition, statesAllowing, TERMINAL_RUN_STATES } fr
 import { shortHash } from './plan.js';
 
 /** Everything a person can ask of a run. */
-export const RUN_ACTIONS = ['approve', 'reject', 'cancel', 'restore', 'mark_rolled_back', 'retry'] as const;
+export const RUN_ACTIONS = [
+  'approve',
+  'reject',
+  'cancel',
+  'restore',
+  'mark_rolled_back',
+  'retry',
+  'maintenance_off',
+] as const;
 export type RunAction = (typeof RUN_ACTIONS)[number];
 
 /** The approval settings of one environment (`environments.<env>.approvals`). */
@@ -89,6 +97,8 @@ export interface RunFacts {
   readonly votes?: readonly Vote[];
   /** `/migrate cancel`: refused once apply has begun (the button cancels the running statement). */
   readonly beforeApplyOnly?: boolean;
+  /** The run left maintenance mode on (core/pipeline/maintenance-state.ts). */
+  readonly maintenanceOn?: boolean;
 }
 
 /** A decision about one person. */
@@ -207,6 +217,22 @@ const RULES: Record<RunAction, ActionRule> = {
     who: ownerOr('mark rolled back'),
   },
   retry: { state: retryState, who: () => undefined },
+  maintenance_off: {
+    // Offered where nobody decided to leave it on: a run interrupted by a crash or a shutdown. (A
+    // failed run follows maintenance.offOnFailure, and its team message says how it stands.)
+    state: (run) =>
+      run.state === 'interrupted'
+        ? undefined
+        : refusal(
+            'RUN_NOT_INTERRUPTED',
+            `Run ${run.id} is ${words(run.state)}: Turn maintenance off is for a run a restart interrupted.`,
+          ),
+    when: (f) =>
+      f.maintenanceOn
+        ? undefined
+        : refusal('MAINTENANCE_NOT_ON', `Run ${f.run.id} did not leave maintenance mode on.`),
+    who: ownerOr('turn maintenance off for'),
+  },
 };
 
 function refused(t: ReturnType<typeof nextTransition>): Refusal | undefined {

@@ -6,6 +6,7 @@ export const ACTIONS = {
   markRolledBack: 'run_mark_rolled_back',
   restore: 'run_restore',
   retry: 'run_retry',
+  maintenanceOff: 'run_maintenance_off',
 } as const;
 
 /** The restore confirmation modal. */

@@ -169,6 +169,20 @@ function actionBlock(v: RunView): Block | undefined {
       ),
     );
   }
+  if (a.maintenanceOff)
+    els.push(
+      button(
+        'Turn maintenance off',
+        ACTIONS.maintenanceOff,
+        id,
+        undefined,
+        confirmDialog(
+          'Turn maintenance mode off?',
+          "Runs the environment's maintenance.off command. Do this once the database is sound.",
+          'Turn it off',
+        ),
+      ),
+    );
   if (a.restore) els.push(button('Restore backup', ACTIONS.restore, id, 'danger'));
   if (a.retry) els.push(button('Retry', ACTIONS.retry, id));
   return els.length ? { type: 'actions', block_id: `run:${id}`, elements: els } : undefined;

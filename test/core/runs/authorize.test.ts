@@ -56,6 +56,7 @@ function favourable(state: RunState, over: Partial<AuthorizeInput> = {}): Author
     active: true,
     hasBackup: true,
     evidence: { name: 'm2', verdict: 'not_applied', description: 'm2 left nothing behind.' },
+    maintenanceOn: true,
     votes: [],
     actor: APPROVER,
     actorGroups: [],
@@ -73,6 +74,8 @@ const STATES: Record<RunAction, readonly RunState[]> = {
   mark_rolled_back: ['cancelled', 'failed', 'interrupted'],
   // A new run, once this one ended without its migrations in.
   retry: ['expired', 'cancelled', 'failed', 'interrupted', 'rolled_back', 'restored'],
+  // A run a restart interrupted, when it left maintenance mode on.
+  maintenance_off: ['interrupted'],
 };
 
 /** The refusal code for each action in a state it may not happen in. */
@@ -94,6 +97,8 @@ function stateCode(action: RunAction, state: RunState): string {
       return 'RUN_NOT_FAILED';
     case 'retry':
       return 'RUN_NOT_RETRYABLE';
+    case 'maintenance_off':
+      return 'RUN_NOT_INTERRUPTED';
   }
 }
 
@@ -134,6 +139,12 @@ const WHO: Record<'named' | 'nobody named', Record<RunAction, Record<Role, strin
       stranger: 'NOT_ALLOWED',
     },
     retry: { requester: undefined, approver: undefined, 'group member': undefined, stranger: undefined },
+    maintenance_off: {
+      requester: undefined,
+      approver: undefined,
+      'group member': undefined,
+      stranger: 'NOT_ALLOWED',
+    },
   },
   // Anyone may vote (but not approve their own run); acting on someone else's run needs standing.
   'nobody named': {
@@ -163,6 +174,12 @@ const WHO: Record<'named' | 'nobody named', Record<RunAction, Record<Role, strin
       stranger: 'NOT_ALLOWED',
     },
     retry: { requester: undefined, approver: undefined, 'group member': undefined, stranger: undefined },
+    maintenance_off: {
+      requester: undefined,
+      approver: 'NOT_ALLOWED',
+      'group member': 'NOT_ALLOWED',
+      stranger: 'NOT_ALLOWED',
+    },
   },
 };
 

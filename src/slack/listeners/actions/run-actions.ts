@@ -110,6 +110,11 @@ export function registerRunActions(app: App, ctx: ListenerContext): void {
     if (allowed.kind === 'refusal') return tell(a.respond, refusalText(allowed));
     await a.client.views.open({ trigger_id: a.body.trigger_id, view: restoreModal(allowed.run) });
   });
+  onButton(app, ctx, ACTIONS.maintenanceOff, async (id, user, a) => {
+    const r = await ctx.runs.turnMaintenanceOff(id, user);
+    if (r.kind === 'refusal') return tell(a.respond, refusalText(r));
+    await ctx.messenger.flush(id);
+  });
   onButton(app, ctx, ACTIONS.retry, async (id, user, a) => {
     const allowed = await ctx.runs.authorizeAction('retry', id, user);
     if (allowed.kind === 'refusal') return tell(a.respond, refusalText(allowed));
