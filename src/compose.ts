@@ -1,6 +1,7 @@
 /**
- * The composition root's building block: the only place (with main.ts) that creates real adapters.
- * Both the bot (main.ts) and the CLI build their CoreDeps here.
+ * The composition root: the only place (with main.ts) that creates real adapters. The CLI builds
+ * its CoreDeps here; the bot is composed here whole (composeBot) and only its Slack listeners are
+ * registered in slack/app.ts.
  */
 import { systemClock, type Clock } from './base/clock.js';
 import type { Logger } from './base/logger.js';
@@ -9,6 +10,18 @@ import type { CoreDeps } from './core/deps.js';
 import type { Executor } from './exec/executor.js';
 import { createExecutor, minimalEnvironment } from './exec/index.js';
 import { Store } from './store/store.js';
+import { describeError } from './base/errors.js';
+import { InflightWork } from './base/inflight.js';
+import { EventBus } from './core/events/event-bus.js';
+import { statuspageDeliverer, webhookDeliverer } from './core/outbox/integration-delivery.js';
+import { OutboxWorker, type Deliverer } from './core/outbox/outbox-worker.js';
+import { createDeliveryClient } from './core/outbox/slack-client.js';
+import { RunService } from './core/pipeline/run-service.js';
+import { subscribeIntegrations } from './core/subscribers/integration-subscribers.js';
+import { CronTicker, type Ticker } from './core/ticker.js';
+import { startSlackApp, type SlackApp } from './slack/app.js';
+import { RunMessenger } from './slack/run-messenger.js';
+import { OutboxStore, type OutboxMessage } from './store/outbox-store.js';
 
 const openExecutors = new WeakMap<CoreDeps, Map<string, Executor>>();
 
@@ -41,4 +54,186 @@ export async function closeCoreDeps(deps: CoreDeps): Promise<void> {
     await ex.close().catch((err: unknown) => deps.logger.warn({ err }, 'closing an executor failed'));
   }
   deps.store.close();
+}
+
+/** Everything the bot is made of, built once. */
+export interface ComposedBot {
+  readonly deps: CoreDeps;
+  readonly bus: EventBus;
+  readonly outbox: OutboxStore;
+  readonly worker: OutboxWorker;
+  readonly runs: RunService;
+  readonly messenger: RunMessenger;
+  readonly ticker: Ticker;
+  readonly inflight: InflightWork;
+}
+
+export interface ComposeOptions {
+  readonly clock?: Clock;
+  /** Default: node-cron every minute. Tests pass a ManualTicker. */
+  readonly ticker?: Ticker;
+  /** How long the outbox keeps trying an item (default 24 h). */
+  readonly outboxHorizonMs?: number;
+  /** How long one Slack delivery call may take before it counts as lost (default 10 s). */
+  readonly slackTimeoutMs?: number;
+}
+
+/**
+ * The composition root: store repositories, the event bus and its subscribers (Slack messages,
+ * the status-page lifecycle, webhooks — all through the outbox), the outbox worker, the run
+ * service and the ticker. The Slack app (slack/app.ts) only registers listeners on top of it.
+ */
+export function composeBot(config: AppConfig, logger: Logger, opts: ComposeOptions = {}): ComposedBot {
+  const deps = buildCoreDeps(config, logger, opts.clock);
+  const bus = new EventBus(logger);
+  const outbox = new OutboxStore(deps.store);
+  const client = createDeliveryClient(
+    config.env.SLACK_BOT_TOKEN ?? '',
+    config.env.SLACK_API_URL,
+    opts.slackTimeoutMs ?? 10_000,
+  );
+  const runs: RunService = new RunService(deps, bus.emit, async (groupId) => {
+    const res = await client.usergroups.users.list({ usergroup: groupId });
+    return res.users ?? [];
+  });
+  const deliverers: Record<string, Deliverer> = {
+    statuspage: statuspageDeliverer(deps, outbox),
+    webhook: webhookDeliverer(deps),
+  };
+  const worker = new OutboxWorker({
+    store: outbox,
+    clock: deps.clock,
+    logger,
+    deliverers,
+    ...(opts.outboxHorizonMs ? { horizonMs: opts.outboxHorizonMs } : {}),
+    onFirstFailure: (msg, error) => late(msg, error, false),
+    onGaveUp: (msg, error) => late(msg, error, true),
+  });
+  const messenger: RunMessenger = new RunMessenger({
+    client,
+    logger,
+    clock: deps.clock,
+    teamChannel: config.file.slack.channel,
+    view: (runId) => runs.view(runId),
+    remember: (runId, channel, ts) => runs.runs.setMessage(runId, channel, ts),
+    outbox,
+    worker,
+  });
+  deliverers.slack = messenger.deliverer();
+  /** Tells the run's thread that the status page or a webhook is late (once) or given up. */
+  const late = (msg: OutboxMessage, error: string, gaveUp: boolean): void => {
+    const runId =
+      (msg.payload as { runId?: unknown; event?: { runId?: unknown } }).runId ??
+      (msg.payload as { event?: { runId?: unknown } }).event?.runId;
+    const what = msg.kind.startsWith('statuspage.')
+      ? 'The status page'
+      : msg.kind.startsWith('webhook.')
+        ? 'A webhook'
+        : undefined;
+    logger.warn(
+      { kind: msg.kind, runId, error, gaveUp },
+      gaveUp ? 'a delivery was given up' : 'a delivery is late',
+    );
+    if (!what || typeof runId !== 'string') return;
+    messenger.note(
+      runId,
+      `${gaveUp ? 'gave-up' : 'late'}:${msg.kind}`,
+      gaveUp
+        ? `:warning: ${what} could not be updated and Drawbridge gave up: ${error}`
+        : `:warning: ${what} could not be updated (${error}); Drawbridge keeps trying in the background.`,
+    );
+  };
+  bus.onAny(messenger.observe);
+  subscribeIntegrations(deps, bus, outbox, () => worker.wake());
+  const ticker = opts.ticker ?? new CronTicker(logger, () => deps.clock.now());
+  ticker.onTick(() => void runs.expireOverdue());
+  return { deps, bus, outbox, worker, runs, messenger, ticker, inflight: new InflightWork() };
+}
+
+/** Starts the ticker, the outbox worker and start-up recovery (tracked as work under way). */
+export function startBot(bot: ComposedBot): void {
+  bot.worker.start();
+  bot.ticker.start();
+  bot.inflight.track(
+    (async () => {
+      const recovered = await bot.runs.recover();
+      if (recovered.length)
+        bot.deps.logger.warn({ runs: recovered.map((r) => r.run.id) }, 'interrupted runs found at start-up');
+    })(),
+    (err) => bot.deps.logger.error({ err: describeError(err) }, 'start-up recovery failed'),
+  );
+}
+
+/**
+ * Stops what startBot started: runs stop at a safe point, work under way drains, the outbox
+ * delivers what it can within `drainMs`, then everything closes. Returns the runs left undecided.
+ */
+export async function stopBot(
+  bot: ComposedBot,
+  drainMs = bot.deps.config.file.shutdown.drainSeconds * 1000,
+): Promise<{ undecided: string[]; left: number; undelivered: number }> {
+  bot.ticker.stop();
+  const undecided = await bot.runs.shutdown(bot.deps.config.file.shutdown.applyWaitSeconds * 1000);
+  if (undecided.length > 0)
+    bot.deps.logger.error(
+      { runs: undecided },
+      'stopping while a migration is still running: its outcome is decided from the journal at the next start',
+    );
+  const left = await bot.inflight.drain(drainMs);
+  if (left > 0) bot.deps.logger.warn({ left }, 'stopping with work still under way');
+  const undelivered = await bot.worker.drain(Math.min(drainMs, 10_000));
+  if (undelivered > 0)
+    bot.deps.logger.warn({ undelivered }, 'stopping with deliveries pending: they go out at the next start');
+  await bot.worker.stop();
+  return { undecided, left, undelivered };
+}
+
+/** The bot running: composed, listening, delivering. */
+export interface RunningBot {
+  readonly bot: ComposedBot;
+  readonly slack: SlackApp;
+  readonly port: number;
+  readonly runs: RunService;
+  readonly messenger: RunMessenger;
+  readonly inflight: InflightWork;
+  /**
+   * Shutdown: runs under way stop at a safe point (at most `shutdown.applyWaitSeconds`), other work
+   * drains (at most `drainMs`, default `shutdown.drainSeconds`), the outbox delivers what it can,
+   * then Slack and the store close. Returns the runs left undecided.
+   */
+  stop(drainMs?: number): Promise<{ undecided: string[]; left: number; undelivered: number }>;
+}
+
+/** Composes the bot, starts its Slack app, the outbox worker, the ticker and start-up recovery. */
+export async function launchBot(
+  config: AppConfig,
+  logger: Logger,
+  opts: ComposeOptions & { port?: number } = {},
+): Promise<RunningBot> {
+  const bot = composeBot(config, logger, opts);
+  let slack: SlackApp;
+  try {
+    slack = await startSlackApp(
+      { deps: bot.deps, inflight: bot.inflight, runs: bot.runs, messenger: bot.messenger },
+      opts.port === undefined ? {} : { port: opts.port },
+    );
+  } catch (err) {
+    await closeCoreDeps(bot.deps);
+    throw err;
+  }
+  startBot(bot);
+  return {
+    bot,
+    slack,
+    port: slack.port,
+    runs: bot.runs,
+    messenger: bot.messenger,
+    inflight: bot.inflight,
+    async stop(drainMs?: number) {
+      const stopped = await stopBot(bot, drainMs);
+      await slack.close();
+      await closeCoreDeps(bot.deps);
+      return stopped;
+    },
+  };
 }

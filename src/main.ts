@@ -5,8 +5,7 @@
 import { createLogger } from './base/logger.js';
 import { describeError } from './base/errors.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
-import { buildCoreDeps, closeCoreDeps } from './compose.js';
-import { startSlackApp } from './slack/app.js';
+import { launchBot } from './compose.js';
 
 export async function main(): Promise<void> {
   let config;
@@ -17,13 +16,11 @@ export async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger({ level: config.env.LOG_LEVEL });
-  const deps = buildCoreDeps(config, logger);
   let running;
   try {
-    running = await startSlackApp(deps);
+    running = await launchBot(config, logger);
   } catch (err) {
     logger.fatal({ err: describeError(err) }, 'could not start the Slack app');
-    await closeCoreDeps(deps);
     process.exit(1);
   }
   let stopping = false;
@@ -33,8 +30,7 @@ export async function main(): Promise<void> {
     logger.info({ signal, inflight: running.inflight.size }, 'shutting down: draining work under way');
     void running
       .stop()
-      .then(async ({ undecided }) => {
-        await closeCoreDeps(deps);
+      .then(({ undecided }) => {
         // Non-zero when a run was left with its migration still running: a supervisor must know.
         if (undecided.length > 0) {
           logger.error({ runs: undecided }, 'stopped with run(s) undecided');

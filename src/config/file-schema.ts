@@ -140,6 +140,16 @@ const environmentSchema = z
         componentIds: z.array(nonEmpty).default([]),
         apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name'),
         apiUrl: z.url('expected a URL').default('https://api.statuspage.io/v1'),
+        /** Component status while a failed run's maintenance stays open. */
+        onFailure: z
+          .enum([
+            'operational',
+            'degraded_performance',
+            'partial_outage',
+            'major_outage',
+            'under_maintenance',
+          ])
+          .default('degraded_performance'),
       })
       .strict()
       .optional(),

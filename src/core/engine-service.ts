@@ -47,6 +47,7 @@ export async function applyToTarget(
       cwd: env.prisma.cwd,
       migrationsDir: env.migrations,
       clock: deps.clock,
+      ...(opts.expected ? { expected: opts.expected } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
     });

@@ -143,6 +143,17 @@ export class StatusPageClient implements StatusPage {
     );
   }
 
+  /** Incidents whose name contains `text`, newest first (Statuspage's `q` search). */
+  async searchIncidents(text: string, signal?: AbortSignal): Promise<IncidentRef[]> {
+    const res = await this.request(
+      'GET',
+      `/incidents?q=${encodeURIComponent(text)}&limit=20`,
+      undefined,
+      signal,
+    );
+    return Array.isArray(res) ? res.map((r) => toRef(r)) : [];
+  }
+
   /** Reads an incident back (e.g. after a restart, to see whether it is still open). */
   async getIncident(id: string, signal?: AbortSignal): Promise<IncidentRef> {
     return toRef(await this.request('GET', `/incidents/${encodeURIComponent(id)}`, undefined, signal));

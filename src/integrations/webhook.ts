@@ -87,10 +87,16 @@ export class WebhookSender {
     this.timeoutMs = options.timeoutMs ?? 5000;
   }
 
-  /** Delivers `event` (redacted) to every target in parallel; one result per target, in config order. */
-  send(event: WebhookEvent, signal?: AbortSignal): Promise<WebhookDelivery[]> {
+  /**
+   * Delivers `event` (redacted) to every target in parallel; one result per target, in config order.
+   * `deliveryId` (X-Drawbridge-Delivery) lets receivers drop a repeat; default a fresh UUID.
+   */
+  send(
+    event: WebhookEvent,
+    signal?: AbortSignal,
+    deliveryId: string = randomUUID(),
+  ): Promise<WebhookDelivery[]> {
     const body = JSON.stringify(redactDeep(event));
-    const deliveryId = randomUUID();
     return Promise.all(this.targets.map((t) => this.deliver(t, event.type, deliveryId, body, signal)));
   }
 

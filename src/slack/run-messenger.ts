@@ -1,148 +1,281 @@
 /**
- * Turns pipeline events into Slack calls: the run's one live message is re-rendered and sent with
- * chat.update (coalesced, so a burst of events costs one call), details go to its thread, and team
- * notices go to the configured channel. Calls for one run are made in order, one at a time; the
- * pipeline never waits for Slack.
+ * Turns events into Slack messages through the outbox: the run's one live message (posted once,
+ * then updated — updates coalesced so only the newest state is sent), details in its thread, team
+ * notices, and direct messages. Each is written to the store before it is sent, and delivered in
+ * order per run by the outbox worker with retries; the pipeline never waits for Slack, and a Slack
+ * failure never changes a run. Updates are rendered when they are delivered, from the run as it is
+ * then, so a late update never shows an old state.
  */
-import type { webApi } from '@slack/bolt';
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../base/clock.js';
 import { describeError } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
+import type { Deliverer, DeliveryResult, OutboxWorker } from '../core/outbox/outbox-worker.js';
+import type { SlackWebClient } from '../core/outbox/slack-client.js';
+import { findPostedByKey, postMessageOnce, type PostedResult } from '../core/outbox/slack-delivery.js';
+import { classifySlackError } from '../core/outbox/slack-errors.js';
 import type { PipelineEvent, RunView, ThreadDetail } from '../core/pipeline/types.js';
-import type { RunRecord } from '../store/run-types.js';
+import type { OutboxStore } from '../store/outbox-store.js';
 import { codeSection, esc, finishMessage, section, truncate, type SlackMessage } from './renderers/blocks.js';
 import { renderRunMessage } from './renderers/run-message.js';
 import { renderTeamNotice } from './renderers/team-notice.js';
+
+/** Progress-only updates are queued at most this often per run. */
+const PROGRESS_INTERVAL_MS = 1000;
 
 /** `@U…` user references in a detail become Slack mentions. */
 function withMentions(text: string, mentions: boolean | undefined): string {
   return mentions ? text.replace(/@([UW][A-Z0-9]{2,})\b/g, '<@$1>') : text;
 }
 
-/** Progress-only updates are sent at most this often per run. */
-const PROGRESS_INTERVAL_MS = 1000;
-
-interface RunQueue {
-  tail: Promise<void>;
-  updatePending: boolean;
-  lastUpdateAt: number;
-  progressTimer?: NodeJS.Timeout;
-}
-
 export interface RunMessengerOptions {
-  readonly client: webApi.WebClient;
+  /** The client deliveries use (no retries of its own: the outbox retries). */
+  readonly client: SlackWebClient;
   readonly logger: Logger;
+  readonly clock: Clock;
   /** The team channel (config `slack.channel`). */
   readonly teamChannel: string;
   readonly view: (runId: string) => RunView | undefined;
+  /** Records where a run's live message is. */
+  readonly remember: (runId: string, channel: string, ts: string) => void;
+  readonly outbox: OutboxStore;
+  readonly worker: OutboxWorker;
 }
 
+type Payload =
+  | { runId: string; channel: string }
+  | { runId: string }
+  | { runId: string; detail: ThreadDetail; mrkdwn?: boolean }
+  | { runId: string; text: string }
+  | { user: string; text: string };
+
 export class RunMessenger {
-  private readonly queues = new Map<string, RunQueue>();
+  private readonly progressTimers = new Map<string, NodeJS.Timeout>();
+  private readonly lastUpdateAt = new Map<string, number>();
 
   constructor(private readonly opts: RunMessengerOptions) {}
 
-  /** The Web API client the messages go through. */
-  get client(): webApi.WebClient {
+  /** The Web API client deliveries go through. */
+  get client(): SlackWebClient {
     return this.opts.client;
   }
 
-  /** The observer to hand to RunService. */
+  /** The observer to subscribe to the event bus. */
   readonly observe = (event: PipelineEvent): void => {
     switch (event.kind) {
       case 'progress':
         this.scheduleProgress(event.runId);
         return;
       case 'detail':
-        this.enqueue(event.runId, (run) => this.postDetail(run, event.detail));
+        this.queue(event.runId, 'slack.thread', { runId: event.runId, detail: event.detail });
         return;
       case 'notice':
-        this.enqueue(event.runId, (run) => this.postTeam(run, renderTeamNotice(event.notice)));
+        this.queue(event.runId, 'slack.team', { runId: event.runId, text: renderTeamNotice(event.notice) });
         return;
       default:
-        this.scheduleUpdate(event.runId);
+        this.update(event.runId);
     }
   };
 
-  /** Posts the first live message of a run in `channel` and remembers where it is. */
+  /**
+   * Posts a run's live message in `channel` at once when Slack answers. Returns `posted` with its
+   * ts, `queued` when Slack failed for a passing reason (the outbox posts it later, never twice), or
+   * `failed` with Slack's error when it cannot be posted there at all (e.g. `not_in_channel`).
+   */
   async postRunMessage(
     runId: string,
     channel: string,
-    remember: (ts: string) => void,
-  ): Promise<string | undefined> {
+  ): Promise<
+    { kind: 'posted'; ts: string } | { kind: 'queued'; error: string } | { kind: 'failed'; error: string }
+  > {
+    const dedupeKey = `slack:run-post:${runId}`;
+    const msg = { dedupeKey, attempts: 0, createdAt: this.opts.clock.now() };
     const view = this.opts.view(runId);
-    if (!view) return undefined;
-    const msg = renderRunMessage(view);
-    const res = await this.opts.client.chat.postMessage({ channel, ...msg });
-    if (res.ts) remember(res.ts);
-    return res.ts;
+    if (!view) return { kind: 'failed', error: `no run ${runId}` };
+    const first = await postMessageOnce(this.opts.client, { channel, ...renderRunMessage(view) }, msg);
+    if (first.ok) {
+      const posted = first.result as PostedResult;
+      this.opts.remember(runId, channel, posted.ts);
+      return { kind: 'posted', ts: posted.ts };
+    }
+    if (!first.retryable) return { kind: 'failed', error: first.error };
+    // The answer may have been lost after Slack posted it: the outbox looks for it before posting.
+    const queued = this.opts.outbox.enqueue({
+      destination: this.lane(runId),
+      kind: 'slack.runPost',
+      payload: { runId, channel },
+      dedupeKey,
+    });
+    this.opts.outbox.markRetry(queued.id, first.error, this.opts.clock.now() + (first.retryAfterMs ?? 1000));
+    this.opts.worker.wake();
+    return { kind: 'queued', error: first.error };
   }
 
   /** Posts a reply in the run's thread (used by listeners for one-off notes); `text` is Slack mrkdwn. */
   thread(runId: string, text: string): void {
-    this.enqueue(runId, (run) => this.postDetail(run, { title: '', text }, true));
+    this.queue(runId, 'slack.thread', { runId, detail: { title: '', text }, mrkdwn: true });
   }
 
-  /** Resolves when every call queued so far (for one run, or all) has been made. */
+  /** Posts `text` (mrkdwn) in the run's thread once per `key`, however often it is asked. */
+  note(runId: string, key: string, text: string): void {
+    this.opts.outbox.enqueue({
+      destination: this.lane(runId),
+      kind: 'slack.thread',
+      payload: { runId, detail: { title: '', text }, mrkdwn: true },
+      dedupeKey: `slack.thread:note:${runId}:${key}`,
+    });
+    this.opts.worker.wake();
+  }
+
+  /** Sends `user` a direct message (mrkdwn). */
+  dm(user: string, text: string, key: string): void {
+    this.opts.outbox.enqueue({
+      destination: `slack:dm:${user}`,
+      kind: 'slack.dm',
+      payload: { user, text },
+      dedupeKey: `slack:dm:${user}:${key}`,
+    });
+    this.opts.worker.wake();
+  }
+
+  /** Delivers what is queued (all runs; `runId` is accepted for the callers' clarity). */
   async flush(runId?: string): Promise<void> {
-    const queues = runId ? [this.queues.get(runId)] : [...this.queues.values()];
-    for (const q of queues) {
-      if (q?.progressTimer) {
-        clearTimeout(q.progressTimer);
-        q.progressTimer = undefined;
-        if (runId) this.scheduleUpdate(runId);
+    const ids = runId ? [runId] : [...this.progressTimers.keys()];
+    for (const id of ids) {
+      const t = this.progressTimers.get(id);
+      if (t) {
+        clearTimeout(t);
+        this.progressTimers.delete(id);
+        this.update(id);
       }
     }
-    await Promise.all(queues.map((q) => q?.tail));
+    await this.opts.worker.drain(30_000);
   }
 
-  private queue(runId: string): RunQueue {
-    let q = this.queues.get(runId);
-    if (!q) {
-      q = { tail: Promise.resolve(), updatePending: false, lastUpdateAt: 0 };
-      this.queues.set(runId, q);
-    }
-    return q;
-  }
-
-  private enqueue(runId: string, work: (run: RunRecord) => Promise<unknown>): void {
-    const q = this.queue(runId);
-    q.tail = q.tail.then(async () => {
-      const view = this.opts.view(runId);
-      if (!view?.run.channel || !view.run.messageTs) return;
+  /** The deliverer for every `slack.*` kind. */
+  deliverer(): Deliverer {
+    return async (msg) => {
       try {
-        await work(view.run);
+        return await this.deliver(msg.kind, msg.payload as Payload, msg);
       } catch (err) {
-        this.opts.logger.warn({ runId, err: describeError(err) }, 'a Slack call for a run failed');
+        return { ok: false, ...classifySlackError(err) };
       }
-    });
+    };
   }
 
-  private scheduleUpdate(runId: string): void {
-    const q = this.queue(runId);
-    if (q.updatePending) return;
-    q.updatePending = true;
-    this.enqueue(runId, async (run) => {
-      q.updatePending = false;
-      q.lastUpdateAt = performance.now();
-      const view = this.opts.view(runId);
-      if (!view || !run.channel || !run.messageTs) return;
-      const msg = renderRunMessage(view);
-      await this.opts.client.chat.update({ channel: run.channel, ts: run.messageTs, ...msg });
+  private lane(runId: string): string {
+    return `slack:run:${runId}`;
+  }
+
+  private queue(runId: string, kind: string, payload: Payload): void {
+    this.opts.outbox.enqueue({
+      destination: this.lane(runId),
+      kind,
+      payload,
+      dedupeKey: `${kind}:${runId}:${randomUUID()}`,
     });
+    this.opts.worker.wake();
+  }
+
+  private update(runId: string): void {
+    this.lastUpdateAt.set(runId, this.opts.clock.now());
+    this.opts.outbox.enqueue({
+      destination: this.lane(runId),
+      kind: 'slack.update',
+      payload: { runId },
+      dedupeKey: `slack.update:${runId}:${randomUUID()}`,
+      coalesceKey: `slack.update:${runId}`,
+    });
+    this.opts.worker.wake();
   }
 
   private scheduleProgress(runId: string): void {
-    const q = this.queue(runId);
-    if (q.progressTimer || q.updatePending) return;
-    const wait = Math.max(0, q.lastUpdateAt + PROGRESS_INTERVAL_MS - performance.now());
-    q.progressTimer = setTimeout(() => {
-      q.progressTimer = undefined;
-      this.scheduleUpdate(runId);
+    if (this.progressTimers.has(runId)) return;
+    const wait = Math.max(
+      0,
+      (this.lastUpdateAt.get(runId) ?? 0) + PROGRESS_INTERVAL_MS - this.opts.clock.now(),
+    );
+    const timer = setTimeout(() => {
+      this.progressTimers.delete(runId);
+      this.update(runId);
     }, wait);
-    q.progressTimer.unref();
+    timer.unref();
+    this.progressTimers.set(runId, timer);
   }
 
-  private async postDetail(run: RunRecord, detail: ThreadDetail, mrkdwn = false): Promise<void> {
+  private async deliver(
+    kind: string,
+    p: Payload,
+    msg: { dedupeKey: string; attempts: number; createdAt: number },
+  ): Promise<DeliveryResult> {
+    if (kind === 'slack.dm') {
+      // A user id as the channel posts to the bot's direct message with that person.
+      const { user, text } = p as { user: string; text: string };
+      return postMessageOnce(
+        this.opts.client,
+        { channel: user, ...finishMessage(text, [section(text)]) },
+        msg,
+      );
+    }
+    const runId = (p as { runId: string }).runId;
+    const view = this.opts.view(runId);
+    if (!view) return { ok: true, result: { skipped: `run ${runId} is gone` } };
+    if (kind === 'slack.runPost') return this.deliverRunPost(view, (p as { channel: string }).channel, msg);
+    const run = view.run;
+    if (!run.channel || !run.messageTs) return { ok: true, result: { skipped: 'the run has no message' } };
+    if (kind === 'slack.update') {
+      await this.opts.client.chat.update({
+        channel: run.channel,
+        ts: run.messageTs,
+        ...renderRunMessage(view),
+      });
+      return { ok: true };
+    }
+    if (kind === 'slack.thread') {
+      const { detail, mrkdwn } = p as { detail: ThreadDetail; mrkdwn?: boolean };
+      return postMessageOnce(
+        this.opts.client,
+        { channel: run.channel, thread_ts: run.messageTs, ...this.detailMessage(detail, mrkdwn === true) },
+        msg,
+      );
+    }
+    const text = (p as { text: string }).text;
+    const team = finishMessage(text, [section(text)]);
+    // In the team channel the notice is a thread reply broadcast to the channel; elsewhere a post.
+    return run.channel === this.opts.teamChannel
+      ? postMessageOnce(
+          this.opts.client,
+          { channel: run.channel, thread_ts: run.messageTs, reply_broadcast: true, ...team },
+          msg,
+        )
+      : postMessageOnce(this.opts.client, { channel: this.opts.teamChannel, ...team }, msg);
+  }
+
+  private async deliverRunPost(
+    view: RunView,
+    channel: string,
+    msg: { dedupeKey: string; attempts: number; createdAt: number },
+  ): Promise<DeliveryResult> {
+    // The first attempt was made by postRunMessage: look for it before posting again.
+    const found = await findPostedByKey(this.opts.client, channel, undefined, msg.dedupeKey, {
+      sinceMs: msg.createdAt,
+    });
+    const r: DeliveryResult = found
+      ? { ok: true, result: { channel, ts: found, found: true } }
+      : await postMessageOnce(
+          this.opts.client,
+          { channel, ...renderRunMessage(view) },
+          { ...msg, attempts: 0 },
+        );
+    if (r.ok) {
+      const posted = r.result as PostedResult;
+      this.opts.remember(view.run.id, channel, posted.ts);
+      this.opts.logger.info({ runId: view.run.id }, 'the run message was posted after a retry');
+    }
+    return r;
+  }
+
+  private detailMessage(detail: ThreadDetail, mrkdwn: boolean): SlackMessage {
     const title = detail.title ? `*${esc(detail.title)}*` : '';
     const body = detail.code
       ? undefined
@@ -152,25 +285,11 @@ export class RunMessenger {
     const blocks = detail.code
       ? [...(title ? [section(title)] : []), codeSection(detail.text)]
       : [section(truncate(`${title}${title && body ? '\n' : ''}${body ?? ''}`, 3000))];
-    const msg: SlackMessage = finishMessage(`${detail.title}: ${detail.text}`.slice(0, 2900), blocks);
-    await this.opts.client.chat.postMessage({
-      channel: run.channel ?? '',
-      thread_ts: run.messageTs ?? '',
-      ...msg,
-    });
+    return finishMessage(`${detail.title}: ${detail.text}`.slice(0, 2900), blocks);
   }
 
-  private async postTeam(run: RunRecord, text: string): Promise<void> {
-    const msg = finishMessage(text, [section(text)]);
-    if (run.channel === this.opts.teamChannel) {
-      await this.opts.client.chat.postMessage({
-        channel: run.channel,
-        thread_ts: run.messageTs ?? '',
-        reply_broadcast: true,
-        ...msg,
-      });
-    } else {
-      await this.opts.client.chat.postMessage({ channel: this.opts.teamChannel, ...msg });
-    }
+  /** Logs a delivery given up (the caller may also tell the run's thread). */
+  gaveUp(kind: string, runId: string | undefined, error: string): void {
+    this.opts.logger.error({ kind, runId, error: describeError(error) }, 'a Slack message was given up');
   }
 }

@@ -4,6 +4,7 @@ import { LocalExecutor } from '../../src/exec/local-executor.js';
 import type { OutputLine } from '../../src/exec/executor.js';
 import { runPrismaDeploy } from '../../src/migrations/prisma-runner.js';
 import { deploy } from '../../src/migrations/deploy.js';
+import { checksumOf } from '../../src/migrations/checksum.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { makeFolder, writeMigration } from './folder-helpers.js';
@@ -52,6 +53,26 @@ describe('prisma runner (with a Prisma CLI stand-in)', () => {
       expect(all).not.toContain(password);
       expect(r.stderr).not.toContain(password);
       expect(command.join(' ')).not.toContain(password);
+    } finally {
+      f.cleanup();
+    }
+  });
+
+  it('does not start the CLI when what is pending is not the approved bytes', async () => {
+    const f = makeFolder({ '1_x': 'CREATE TABLE x1 (id int);' });
+    try {
+      writeMigration(f.dir, '2_y', 'CREATE TABLE y1 (id int);');
+      const r = await runPrismaDeploy({
+        target: { executor, url: db.url, executorUrl: db.url },
+        command: ['node', standin, 'migrate', 'deploy', '--migrations', f.dir],
+        migrationsDir: f.dir,
+        expected: [{ name: '1_x', checksum: checksumOf('CREATE TABLE x1 (id int);') }],
+      });
+      expect(r.outcome).toBe('refused');
+      expect(r.refusal?.code).toBe('PLAN_CHANGED');
+      expect(r.refusal?.message).toContain('2_y is pending but not in the approved plan');
+      expect(r.exitCode).toBeNull();
+      expect((await db.query(`SELECT to_regclass('x1') AS t`)).rows[0]?.t).toBeNull();
     } finally {
       f.cleanup();
     }

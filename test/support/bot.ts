@@ -10,10 +10,9 @@ import { Writable } from 'node:stream';
 import { stringify } from 'yaml';
 import type { Clock } from '../../src/base/clock.js';
 import { createLogger } from '../../src/base/logger.js';
-import { buildCoreDeps, closeCoreDeps } from '../../src/compose.js';
+import { launchBot, type RunningBot } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { CoreDeps } from '../../src/core/deps.js';
-import { startSlackApp, type RunningSlackApp } from '../../src/slack/app.js';
 import { startSlackEmulator } from './slack-emulator/index.js';
 import type { EmulatorOptions, SlackEmulator } from './slack-emulator/types.js';
 
@@ -27,7 +26,8 @@ export const CHANNEL = 'C0MIGRATE1';
 
 export interface TestBot {
   emu: SlackEmulator;
-  app: RunningSlackApp;
+  /** The running bot (composition root): runs, messenger, the outbox (`app.bot`), the Slack app. */
+  app: RunningBot;
   deps: CoreDeps;
   logs: string[];
   dataDir: string;
@@ -44,12 +44,19 @@ export interface StartBotOptions {
   emulator?: Partial<EmulatorOptions>;
   clock?: Clock;
   logLevel?: string;
+  /** Other top-level configuration keys (e.g. `webhooks`). */
+  config?: Record<string, unknown>;
+  /** How long one Slack delivery call may take (default 10 s). */
+  slackTimeoutMs?: number;
 }
 
 export async function startTestBot(opts: StartBotOptions): Promise<TestBot> {
   const dir = mkdtempSync(join(tmpdir(), 'drawbridge-bot-'));
   const configPath = join(dir, 'drawbridge.yml');
-  writeFileSync(configPath, stringify({ slack: { channel: CHANNEL }, environments: opts.environments }));
+  writeFileSync(
+    configPath,
+    stringify({ slack: { channel: CHANNEL }, ...opts.config, environments: opts.environments }),
+  );
   const emu = await startSlackEmulator({
     signingSecret: SECRETS.signingSecret,
     botToken: SECRETS.botToken,
@@ -78,8 +85,12 @@ export async function startTestBot(opts: StartBotOptions): Promise<TestBot> {
     },
   });
   const logger = createLogger({ level: opts.logLevel ?? 'debug', destination: sink });
-  const deps = buildCoreDeps(config, logger, opts.clock);
-  const app = await startSlackApp(deps, { port: 0 });
+  const app = await launchBot(config, logger, {
+    port: 0,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.slackTimeoutMs ? { slackTimeoutMs: opts.slackTimeoutMs } : {}),
+  });
+  const deps = app.bot.deps;
   if (opts.mode === 'http') {
     emu.setRequestUrl(`http://127.0.0.1:${app.port}/slack/events`);
   } else {
@@ -95,7 +106,6 @@ export async function startTestBot(opts: StartBotOptions): Promise<TestBot> {
     configPath,
     async stop() {
       await app.stop(10_000);
-      await closeCoreDeps(deps);
       await emu.close();
     },
   };

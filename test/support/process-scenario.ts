@@ -37,6 +37,8 @@ export interface ProcessScenario {
   ): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** The run's row in the store. */
   run(id: string): StoredRunRow | undefined;
+  /** Outbox items neither delivered nor given up. */
+  pendingDeliveries(): number;
   /** Names of the run's steps recorded as running. */
   runningSteps(id: string): string[];
   /** Lock rows of the store. */
@@ -110,6 +112,15 @@ export async function startProcessScenario(opts: {
     run: (id) =>
       withDb(
         (d) => d.prepare('select state, outcome from runs where id = ?').get(id) as StoredRunRow | undefined,
+      ),
+    pendingDeliveries: () =>
+      withDb(
+        (d) =>
+          (
+            d
+              .prepare('select count(*) as n from outbox where sent_at is null and gave_up_at is null')
+              .get() as { n: number }
+          ).n,
       ),
     runningSteps: (id) =>
       withDb((d) =>

@@ -98,6 +98,12 @@ export interface StatuspageEmulator {
   components: EmulatedComponent[];
   /** The next `n` requests are answered with `status` (default 429) before anything else is checked. */
   injectRateLimit(n: number, status?: 420 | 429): void;
+  /**
+   * Faults for the next requests, one each, in order: `{ status }` answers that status without doing
+   * anything; `{ delayMs }` does the work but answers only after `delayMs` (past a client's timeout,
+   * the change is made and the answer lost).
+   */
+  injectFaults(faults: ({ status: number } | { delayMs: number })[]): void;
   close(): Promise<void>;
 }
 
@@ -342,12 +348,19 @@ export async function startStatuspageEmulator(
   const page: Page = { pageId, components, incidents: [], now };
   const requests: RecordedRequest[] = [];
 
+  const faults: ({ status: number } | { delayMs: number })[] = [];
   const server = createServer((req, res) => {
     record(req)
-      .then(({ r, text }) => {
+      .then(async ({ r, text }) => {
         requests.push(r);
-        const reply = answer(page, gate, r, text, req.headers['content-type']);
+        const fault = faults.shift();
+        const reply =
+          fault && 'status' in fault
+            ? { status: fault.status, body: { error: 'Injected failure' } }
+            : answer(page, gate, r, text, req.headers['content-type']);
         r.status = reply.status;
+        if (fault && 'delayMs' in fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+        if (res.destroyed) return;
         res.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8' });
         res.end(JSON.stringify(reply.body));
       })
@@ -365,6 +378,9 @@ export async function startStatuspageEmulator(
     injectRateLimit(n, status = 429) {
       gate.limited = n;
       gate.limitStatus = status;
+    },
+    injectFaults(list) {
+      faults.push(...list);
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

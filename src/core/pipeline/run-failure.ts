@@ -10,7 +10,6 @@ import type { RunStore } from '../../store/run-store.js';
 import type { RunRecord } from '../../store/run-types.js';
 import { applyRunEvent } from '../runs/apply-run-event.js';
 import { RunCancelled, RunStopped, StepStopped, type RunScratch, type StepContext } from './run-context.js';
-import { sendWebhooks, statusPageFor } from './steps/announce-steps.js';
 import { PIPELINE_STEPS, STEP_TITLES, type PipelineObserver, type PipelineStep } from './types.js';
 
 export interface FailedRunInput {
@@ -29,22 +28,13 @@ export interface FailedRunInput {
 }
 
 export async function finishFailedRun(input: FailedRunInput): Promise<RunRecord> {
-  const { runs, run, scratch, err, step, opts, ctx } = input;
+  const { runs, run, scratch, err, step, opts } = input;
   const stopped = err instanceof RunStopped;
   const cancelled = !stopped && (err instanceof RunCancelled || opts.signal.aborted);
   const reason = describeError(err);
   const maintenance = await maintenanceAfterFailure(input);
   runs.markStepsNotRun(run.id, PIPELINE_STEPS);
-  await tellStatusPage(input, maintenance.off);
-  if (ctx) {
-    await sendWebhooks(ctx.deps, {
-      type: stopped ? 'run:interrupted' : cancelled ? 'run:cancelled' : 'run:failed',
-      runId: run.id,
-      environment: run.environment,
-      step,
-      error: reason,
-    });
-  }
+  // The status page and the webhooks hear it from the run:finished event, through the outbox.
   opts.emit({
     kind: 'notice',
     runId: run.id,
@@ -66,7 +56,14 @@ export async function finishFailedRun(input: FailedRunInput): Promise<RunRecord>
     detail: { step, maintenanceOn: scratch.maintenanceOn, failedMigration: scratch.failedMigration ?? null },
   });
   const after = moved.kind === 'transitioned' ? moved.run : (runs.getRun(run.id) ?? run);
-  opts.emit({ kind: 'run:finished', runId: run.id, state: after.state, outcome: after.outcome ?? outcome });
+  opts.emit({
+    kind: 'run:finished',
+    runId: run.id,
+    environment: run.environment,
+    state: after.state,
+    outcome: after.outcome ?? outcome,
+    started: true,
+  });
   return after;
 }
 
@@ -81,27 +78,5 @@ async function maintenanceAfterFailure(
     return { off: true, after: { state: 'turned_off' } };
   } catch (err) {
     return { off: false, after: { state: 'off_failed', error: describeError(err) } };
-  }
-}
-
-async function tellStatusPage(input: FailedRunInput, maintenanceOff: boolean): Promise<void> {
-  const { ctx, scratch, run } = input;
-  if (!ctx || !scratch.statuspage) return;
-  const page = statusPageFor(ctx.deps, run.environment);
-  if (!page) return;
-  try {
-    if (maintenanceOff) {
-      await page.resolveMaintenance(
-        scratch.statuspage.id,
-        'The maintenance has ended. Some changes were not completed and will be rescheduled.',
-      );
-    } else {
-      await page.updateIncident(scratch.statuspage.id, {
-        status: 'in_progress',
-        body: 'The maintenance is taking longer than planned. We are working on it.',
-      });
-    }
-  } catch (e) {
-    input.ctx?.detail('Status page update failed', describeError(e));
   }
 }

@@ -20,6 +20,7 @@ import { recoverRuns, type RecoveredRun } from './recover-runs.js';
 import { startRun, type StartRunResult } from './run-pipeline.js';
 import { approvalPolicyOf, buildRunView, runFacts } from './run-view.js';
 import type { PipelineObserver, PlanReport, RunView } from './types.js';
+import { turnMaintenanceOff, type MaintenanceTurnedOff } from './maintenance-state.js';
 import { markRolledBack, restoreRun, type MarkedRolledBack, type Restored } from './ways-back.js';
 
 /** Lists the members of a Slack user group (S…); supplied by the Slack layer. */
@@ -281,6 +282,12 @@ export class RunService {
   async markRolledBack(runId: string, actor: string): Promise<MarkedRolledBack | Refusal> {
     const allowed = await this.authorizeAction('mark_rolled_back', runId, actor);
     return allowed.kind === 'refusal' ? allowed : markRolledBack(this.deps, runId, actor, this.emit);
+  }
+
+  /** Runs `maintenance.off` for a stopped run that left maintenance mode on. */
+  async turnMaintenanceOff(runId: string, actor: string): Promise<MaintenanceTurnedOff | Refusal> {
+    const allowed = await this.authorizeAction('maintenance_off', runId, actor);
+    return allowed.kind === 'refusal' ? allowed : turnMaintenanceOff(this.deps, runId, actor, this.emit);
   }
 
   async restore(runId: string, actor: string): Promise<Restored | Refusal> {

@@ -12,6 +12,7 @@ import { approvalExpiresAt, tallyVotes } from '../runs/approval-policy.js';
 import { failedMigrationOf, offered, type RunFacts } from '../runs/authorize.js';
 import { statesAllowing } from '../runs/lifecycle.js';
 import { describeVerdict, verdictOf } from './apply-evidence.js';
+import { maintenanceMayBeOn } from './maintenance-state.js';
 import type { StoredBackup } from './run-context.js';
 import type { PlanReport, RunActions, RunView } from './types.js';
 
@@ -61,6 +62,7 @@ export function runFacts(
       ? { evidence: { name: verdict.name, verdict: verdict.verdict, description: describeVerdict(verdict) } }
       : {}),
     ...(extra.beforeApplyOnly ? { beforeApplyOnly: true } : {}),
+    maintenanceOn: maintenanceMayBeOn(deps.config.environment(run.environment), steps),
   };
 }
 
@@ -75,6 +77,7 @@ function actionsFor(facts: RunFacts): RunActions {
     ...(facts.evidence ? { evidence: facts.evidence.description } : {}),
     restore: offered('restore', facts),
     retry: offered('retry', facts),
+    maintenanceOff: offered('maintenance_off', facts),
   };
 }
 

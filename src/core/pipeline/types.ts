@@ -105,11 +105,21 @@ export type PipelineEvent =
   | { readonly kind: 'detail'; readonly runId: string; readonly detail: ThreadDetail }
   /** Something the whole team should hear (announce, close, failure, restore), as data. */
   | { readonly kind: 'notice'; readonly runId: string; readonly notice: TeamNotice }
+  /** The pipeline began (before preflight). */
+  | {
+      readonly kind: 'run:started';
+      readonly runId: string;
+      readonly environment: string;
+      readonly migrations: readonly PlanMigration[];
+    }
   | {
       readonly kind: 'run:finished';
       readonly runId: string;
+      readonly environment: string;
       readonly state: RunState;
       readonly outcome: string;
+      /** False when it ended before its first step (no `run:started` was emitted). */
+      readonly started: boolean;
     };
 
 /** Receives pipeline events. Must not throw; slow work belongs in the receiver's own queue. */
@@ -152,4 +162,6 @@ export interface RunActions {
   /** A verified backup exists to restore. */
   readonly restore: boolean;
   readonly retry: boolean;
+  /** The run stopped with maintenance mode still on: offer to turn it off. */
+  readonly maintenanceOff?: boolean;
 }

@@ -11,6 +11,9 @@ import { renderPlanMessage } from '../../renderers/plan-message.js';
 import { renderRefusal } from '../../renderers/refusal-message.js';
 import type { ListenerContext } from '../context.js';
 
+/** Slack's answers that mean the bot is not in (or cannot see) the channel. */
+const NOT_A_MEMBER = /not_in_channel|channel_not_found/;
+
 /** Direct messages sent per request at most (large groups are told through the mention). */
 const MAX_DMS = 20;
 
@@ -44,17 +47,23 @@ export async function deployCommand(
     return result.kind;
   }
   const run = result.run;
-  try {
-    await ctx.messenger.postRunMessage(run.id, input.channel, (ts) =>
-      ctx.runs.runs.setMessage(run.id, input.channel, ts),
-    );
-  } catch (err) {
-    ctx.runs.abandon(run.id, `the run message could not be posted (${describeError(err)})`);
+  const posted = await ctx.messenger.postRunMessage(run.id, input.channel);
+  if (posted.kind === 'failed') {
+    ctx.runs.abandon(run.id, `the run message could not be posted (${posted.error})`);
+    const invite = NOT_A_MEMBER.test(posted.error)
+      ? ' Invite the bot to the channel (`/invite @Drawbridge`) and try again.'
+      : '';
     await respond({
       response_type: 'ephemeral',
-      text: `:warning: Could not post the run message in this channel (${describeError(err)}). Invite the bot to the channel (\`/invite @Drawbridge\`) and try again. Run ${run.id} was cancelled.`,
+      text: `:warning: Could not post the run message in this channel (${posted.error}).${invite} Run ${run.id} was cancelled.`,
     });
     return 'post_failed';
+  }
+  if (posted.kind === 'queued') {
+    await respond({
+      response_type: 'ephemeral',
+      text: `:hourglass: Slack did not take the run message yet (${posted.error}); run ${run.id} waits for approval and its message will be posted as soon as Slack answers.`,
+    });
   }
   await notifyApprovers(ctx, run).catch((err: unknown) => {
     ctx.messenger.thread(run.id, `:warning: Could not notify the approvers: ${describeError(err)}`);
@@ -64,7 +73,6 @@ export async function deployCommand(
 
 async function notifyApprovers(ctx: ListenerContext, run: RunRecord): Promise<void> {
   const policy = ctx.runs.policyOf(run);
-  const client = ctx.messenger.client;
   const named = policy.allowSelfApproval
     ? policy.approvers
     : policy.approvers.filter((a) => a !== run.requestedBy);
@@ -81,9 +89,10 @@ async function notifyApprovers(ctx: ListenerContext, run: RunRecord): Promise<vo
   const resolved = await ctx.runs.membership.resolve(policy.approvers);
   const targets = resolved.everyone.filter((u) => u !== run.requestedBy).slice(0, MAX_DMS);
   for (const user of targets) {
-    await client.chat.postMessage({
-      channel: user,
-      text: `<@${run.requestedBy}> asks for your approval: deploy ${run.plan.migrations.length} migration(s) to *${run.environment}* (run ${run.id}) in <#${run.channel ?? ''}>.`,
-    });
+    ctx.messenger.dm(
+      user,
+      `<@${run.requestedBy}> asks for your approval: deploy ${run.plan.migrations.length} migration(s) to *${run.environment}* (run ${run.id}) in <#${run.channel ?? ''}>.`,
+      `approval:${run.id}`,
+    );
   }
 }
