@@ -74,4 +74,50 @@ describe('architecture', () => {
     }
     expect(violations).toEqual([]);
   });
+
+  it('lets slack/ and cli/ reach core only through core/index.ts', () => {
+    const violations: string[] = [];
+    for (const file of sources) {
+      const layer = layerOf(file);
+      if (layer !== 'slack' && layer !== 'cli') continue;
+      for (const target of importsOf(file)) {
+        if (layerOf(target) === 'core' && relative(src, target) !== 'core/index.ts')
+          violations.push(`${relative(root, file)} imports ${relative(root, target)}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('has no import cycle', () => {
+    const graph = new Map(sources.map((f) => [f, importsOf(f).filter((t) => graphHas(t))]));
+    function graphHas(t: string): boolean {
+      return sources.includes(t);
+    }
+    const cycles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const path: string[] = [];
+    const visit = (f: string): void => {
+      state.set(f, 'open');
+      path.push(f);
+      for (const t of graph.get(f) ?? []) {
+        if (state.get(t) === 'open') {
+          cycles.push([...path.slice(path.indexOf(t)), t].map((x) => relative(src, x)).join(' → '));
+        } else if (!state.has(t)) visit(t);
+      }
+      path.pop();
+      state.set(f, 'done');
+    };
+    for (const f of sources) if (!state.has(f)) visit(f);
+    expect(cycles).toEqual([]);
+  });
 });
+
+/** The source files a file imports (relative imports, `.js` written for `.ts`), resolved. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const out: string[] = [];
+  for (const m of text.matchAll(/(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]/g)) {
+    out.push(resolve(dirname(file), (m[1] as string).replace(/\.js$/, '.ts')));
+  }
+  return out;
+}

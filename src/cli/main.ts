@@ -10,7 +10,7 @@ import { createLogger } from '../base/logger.js';
 import { describeError } from '../base/errors.js';
 import { loadConfig } from '../config/load-config.js';
 import { buildCoreDeps, closeCoreDeps } from '../compose.js';
-import type { CoreDeps } from '../core/deps.js';
+import type { CoreDeps } from '../core/index.js';
 import { deployCommand } from './commands/deploy.js';
 import { resolveCommand } from './commands/resolve.js';
 import { reviewCommand } from './commands/review.js';

@@ -12,7 +12,8 @@ import { parseDatabaseUrl } from './connection.js';
 import { compareWithApproved } from './plan-binding.js';
 import { readMigrationsFolder } from './folder.js';
 import type { RunnerTarget } from './runner-target.js';
-import { getStatus, type StatusReport } from './status.js';
+import { getStatus } from './get-status.js';
+import type { StatusReport } from './status.js';
 
 /** Inputs of a Prisma CLI run. */
 export interface PrismaRunOptions {

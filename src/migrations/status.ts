@@ -269,5 +269,3 @@ export function computeStatus(
   if (facts.server) report.server = facts.server;
   return report;
 }
-
-export { getStatus, type GetStatusOptions } from './get-status.js';

@@ -8,9 +8,7 @@ import { App, webApi } from '@slack/bolt';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { boltLogger } from './bolt-logger.js';
-import { registerRunActions } from './listeners/actions/run-actions.js';
-import { registerRestoreView } from './listeners/actions/restore-view.js';
-import { registerCommands } from './listeners/commands/index.js';
+import { registerListeners } from './listeners/index.js';
 import type { ListenerContext } from './listeners/context.js';
 import { createReceiver } from './receivers/create-receiver.js';
 
@@ -67,9 +65,7 @@ export async function startSlackApp(
     logger,
     deferInitialization: true,
   });
-  registerCommands(app, ctx);
-  registerRunActions(app, ctx);
-  registerRestoreView(app, ctx);
+  registerListeners(app, ctx);
   app.error(async (err) => {
     deps.logger.error({ err: err.message, code: err.code }, 'unhandled Slack listener error');
   });

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { deploy, type DeployEvent } from '../../src/migrations/deploy.js';
-import { getStatus } from '../../src/migrations/status.js';
+import { getStatus } from '../../src/migrations/get-status.js';
 import { checksumOf } from '../../src/migrations/checksum.js';
 import { P3018_HEAD } from '../../src/migrations/failure-logs.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { symlinkSync } from 'node:fs';
 import { deploy } from '../../src/migrations/deploy.js';
-import { getStatus } from '../../src/migrations/status.js';
+import { getStatus } from '../../src/migrations/get-status.js';
 import { readMigrationsFolder, parseLockProvider } from '../../src/migrations/folder.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { makeFolder } from './folder-helpers.js';

@@ -1,6 +1,6 @@
 import { deploy } from '../../src/migrations/deploy.js';
 import { resolveApplied, resolveRolledBack } from '../../src/migrations/resolve.js';
-import { getStatus } from '../../src/migrations/status.js';
+import { getStatus } from '../../src/migrations/get-status.js';
 import { checksumOf } from '../../src/migrations/checksum.js';
 import { ManualClock } from '../../src/base/clock.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';

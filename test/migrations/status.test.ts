@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { computeStatus, getStatus } from '../../src/migrations/status.js';
+import { getStatus } from '../../src/migrations/get-status.js';
+import { computeStatus } from '../../src/migrations/status.js';
 import { readMigrationsFolder } from '../../src/migrations/folder.js';
 import { checksumOf } from '../../src/migrations/checksum.js';
 import { DrawbridgeError } from '../../src/base/errors.js';

@@ -1,8 +1,8 @@
 /** `drawbridge deploy --env <name> --yes [--json]`: applies pending migrations from a terminal. */
 import type { DeployEvent } from '../../migrations/deploy.js';
-import { applyEnvironment } from '../../core/engine-service.js';
-import { environmentStatus } from '../../core/status-service.js';
-import type { CoreDeps } from '../../core/deps.js';
+import { applyEnvironment } from '../../core/index.js';
+import { environmentStatus } from '../../core/index.js';
+import type { CoreDeps } from '../../core/index.js';
 import type { CliIo, CliOutcome } from '../output.js';
 
 function describeEvent(e: DeployEvent): string | undefined {

@@ -1,6 +1,6 @@
 /** `drawbridge resolve --env <name> --applied <migration> | --rolled-back <migration>` */
-import { resolveEnvironment } from '../../core/engine-service.js';
-import type { CoreDeps } from '../../core/deps.js';
+import { resolveEnvironment } from '../../core/index.js';
+import type { CoreDeps } from '../../core/index.js';
 import type { CliOutcome } from '../output.js';
 
 export async function resolveCommand(

@@ -1,8 +1,8 @@
 /** `drawbridge review <env | path-to-migrations-or-file> [--json]` */
 import { existsSync } from 'node:fs';
 import { hasBlockingErrors, formatReviewText } from '../../migrations/review/format-review.js';
-import { reviewEnvironment, reviewFiles } from '../../core/review-service.js';
-import type { CoreDeps } from '../../core/deps.js';
+import { reviewEnvironment, reviewFiles } from '../../core/index.js';
+import type { CoreDeps } from '../../core/index.js';
 import type { CliOutcome } from '../output.js';
 
 /** An argument naming a configured environment reviews its pending migrations; otherwise it is a path. */

@@ -1,6 +1,6 @@
 /** `drawbridge status --env <name> [--json]` */
-import { environmentStatus } from '../../core/status-service.js';
-import type { CoreDeps } from '../../core/deps.js';
+import { environmentStatus } from '../../core/index.js';
+import type { CoreDeps } from '../../core/index.js';
 import type { MigrationState } from '../../migrations/status.js';
 import type { CliOutcome } from '../output.js';
 

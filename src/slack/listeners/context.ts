@@ -1,7 +1,7 @@
 /** What every listener gets: core's dependencies, the run service, the run messenger, and the tracker for work that outlives the ack. */
 import type { InflightWork } from '../../base/inflight.js';
-import type { CoreDeps } from '../../core/deps.js';
-import type { RunService } from '../../core/pipeline/run-service.js';
+import type { CoreDeps } from '../../core/index.js';
+import type { RunService } from '../../core/index.js';
 import type { RunMessenger } from '../run-messenger.js';
 
 export interface ListenerContext {

@@ -1,5 +1,5 @@
 /** `/migrate history <env>`: the recent runs with requester, approvers, outcome, duration and backup. */
-import type { RunView } from '../../core/pipeline/types.js';
+import type { RunView } from '../../core/index.js';
 import { context, esc, finishMessage, header, sectionsFromLines, type SlackMessage } from './blocks.js';
 
 function duration(v: RunView): string {

@@ -3,8 +3,8 @@
  * blocked: the pending migrations with checksums, the review and impact, the backup estimate and the
  * preflight results. No buttons: a plan alone approves nothing.
  */
-import type { PlanReport, PreflightCheck } from '../../core/pipeline/types.js';
-import { shortHash } from '../../core/runs/plan.js';
+import type { PlanReport, PreflightCheck } from '../../core/index.js';
+import { shortHash } from '../../core/index.js';
 import { formatBytes } from '../../migrations/review/impact-estimate.js';
 import {
   context,

@@ -3,10 +3,10 @@
  * with its state and timing, the progress line, and the buttons that make sense now. Pure data →
  * Block Kit; re-rendered and sent with chat.update whenever the run changes.
  */
-import { WAYS_BACK_STATES } from '../../core/pipeline/run-view.js';
-import { STEP_TITLES, type PipelineStep, type RunView } from '../../core/pipeline/types.js';
-import { describeApprovers } from '../../core/runs/approval-policy.js';
-import { shortHash } from '../../core/runs/plan.js';
+import { WAYS_BACK_STATES } from '../../core/index.js';
+import { STEP_TITLES, type PipelineStep, type RunView } from '../../core/index.js';
+import { describeApprovers } from '../../core/index.js';
+import { shortHash } from '../../core/index.js';
 import type { RunState, StepState } from '../../store/run-types.js';
 import { ACTIONS } from './action-ids.js';
 import {

@@ -1,5 +1,5 @@
 /** Block Kit for `/migrate status <env>`: pure data → message. */
-import type { EnvironmentStatus, StatusFailure } from '../../core/status-service.js';
+import type { EnvironmentStatus, StatusFailure } from '../../core/index.js';
 import type { MigrationState, MigrationStatus } from '../../migrations/status.js';
 import {
   context,

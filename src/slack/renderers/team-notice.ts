@@ -1,5 +1,5 @@
 /** Team notices (core/events/team-notice.ts) as the channel reads them. Pure. */
-import type { TeamNotice, MaintenanceAfterStop } from '../../core/events/team-notice.js';
+import type { TeamNotice, MaintenanceAfterStop } from '../../core/index.js';
 
 function maintenanceSentence(m: MaintenanceAfterStop): string {
   switch (m.state) {

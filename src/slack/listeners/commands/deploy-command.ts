@@ -5,7 +5,7 @@
  */
 import type { RespondFn } from '@slack/bolt';
 import { describeError } from '../../../base/errors.js';
-import { describeApprovers } from '../../../core/runs/approval-policy.js';
+import { describeApprovers } from '../../../core/index.js';
 import type { RunRecord } from '../../../store/run-types.js';
 import { renderPlanMessage } from '../../renderers/plan-message.js';
 import { renderRefusal } from '../../renderers/refusal-message.js';

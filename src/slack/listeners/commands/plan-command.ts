@@ -3,7 +3,7 @@ import type { RespondFn } from '@slack/bolt';
 import { renderHistoryMessage } from '../../renderers/history-message.js';
 import { renderPlanMessage } from '../../renderers/plan-message.js';
 import { renderRefusal } from '../../renderers/refusal-message.js';
-import { unknownEnvironment } from '../../../core/status-service.js';
+import { unknownEnvironment } from '../../../core/index.js';
 import type { ListenerContext } from '../context.js';
 
 export async function planCommand(

@@ -1,6 +1,6 @@
 /** `/migrate status <env>`: the migration status of an environment, posted in the channel. */
 import type { RespondFn } from '@slack/bolt';
-import { environmentStatus } from '../../../core/status-service.js';
+import { environmentStatus } from '../../../core/index.js';
 import { renderRefusal } from '../../renderers/refusal-message.js';
 import { renderStatusFailure, renderStatusMessage } from '../../renderers/status-message.js';
 import type { ListenerContext } from '../context.js';

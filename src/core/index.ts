@@ -1,0 +1,28 @@
+/**
+ * Core as the front ends (slack/, cli/) see it: the one door they use. Everything else in core is
+ * core's own business; test/architecture.test.ts fails when a front end reaches past this file.
+ */
+export type { CoreDeps } from './deps.js';
+export { environmentStatus, unknownEnvironment } from './status-service.js';
+export type { EnvironmentStatus, StatusFailure } from './status-service.js';
+export { applyEnvironment, resolveEnvironment } from './engine-service.js';
+export { reviewEnvironment, reviewFiles } from './review-service.js';
+export type { RunService } from './pipeline/run-service.js';
+export { WAYS_BACK_STATES } from './pipeline/run-view.js';
+export { STEP_TITLES } from './pipeline/types.js';
+export type {
+  PipelineEvent,
+  PipelineStep,
+  PlanReport,
+  PreflightCheck,
+  RunView,
+  ThreadDetail,
+} from './pipeline/types.js';
+export { describeApprovers } from './runs/approval-policy.js';
+export { shortHash } from './runs/plan.js';
+export type { MaintenanceAfterStop, TeamNotice } from './events/team-notice.js';
+export type { Deliverer, DeliveryResult, OutboxWorker } from './outbox/outbox-worker.js';
+export type { SlackWebClient } from './outbox/slack-client.js';
+export { findPostedByKey, postMessageOnce } from './outbox/slack-delivery.js';
+export type { PostedResult } from './outbox/slack-delivery.js';
+export { classifySlackError } from './outbox/slack-errors.js';

@@ -1,0 +1,12 @@
+/** Registers every listener, by kind (commands, actions, views): the app's one list of what it answers. */
+import type { App } from '@slack/bolt';
+import { registerRestoreView } from './actions/restore-view.js';
+import { registerRunActions } from './actions/run-actions.js';
+import { registerCommands } from './commands/index.js';
+import type { ListenerContext } from './context.js';
+
+export function registerListeners(app: App, ctx: ListenerContext): void {
+  registerCommands(app, ctx);
+  registerRunActions(app, ctx);
+  registerRestoreView(app, ctx);
+}
