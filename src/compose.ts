@@ -105,7 +105,7 @@ export function composeBot(config: AppConfig, logger: Logger, opts: ComposeOptio
     clock: deps.clock,
     logger,
     deliverers,
-    ...(opts.outboxHorizonMs ? { horizonMs: opts.outboxHorizonMs } : {}),
+    horizonMs: opts.outboxHorizonMs ?? config.file.delivery.horizonHours * 3_600_000,
     onFirstFailure: (msg, error) => late(msg, error, false),
     onGaveUp: (msg, error) => late(msg, error, true),
   });

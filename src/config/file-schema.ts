@@ -178,6 +178,13 @@ export const fileConfigSchema = z
       })
       .strict()
       .default({ drainSeconds: 30, applyWaitSeconds: 600 }),
+    delivery: z
+      .object({
+        /** How long the outbox keeps retrying a message (Slack, status page, webhook) before giving up. */
+        horizonHours: z.number().positive('expected a number > 0').default(24),
+      })
+      .strict()
+      .default({ horizonHours: 24 }),
     reminders: z
       .object({ offsetsHours: z.array(positiveInt).default([48, 24, 1]) })
       .strict()

@@ -135,7 +135,6 @@ describe('Slack failing a share of its calls during a deploy', () => {
       { every: 3, count: 3 },
     );
     emu.injectFault('chat.update', { kind: 'http', status: 503 }, { every: 5, count: 2 });
-    emu.injectFault('conversations.open', { kind: 'http', status: 500 }, { every: 5, count: 1 });
     const run = await waitForRunState(bot, runId, ['done', 'failed', 'cancelled'], 60_000);
     expect(run.state).toBe('done');
     expect(await bot.app.bot.worker.drain(60_000)).toBe(0);
@@ -152,4 +151,61 @@ describe('Slack failing a share of its calls during a deploy', () => {
     const faults = emu.calls.filter((c) => c.response.ok !== true).length;
     expect(faults).toBeGreaterThan(0);
   }, 120_000);
+});
+
+describe('a delivery given up after the horizon', () => {
+  let db: TestDatabase;
+  let sp: StatuspageEmulator;
+  let bot: TestBot;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('outbox_giveup');
+    await seedLedger(db.url, fixture, { applied: ['20250101000000_init'] });
+    sp = await startStatuspageEmulator({ components: [{ id: 'cmpapi000001', name: 'API' }] });
+    bot = await startTestBot({
+      mode: 'http',
+      config: { delivery: { horizonHours: 0.001 } },
+      environments: {
+        staging: {
+          database: { urlEnv: 'STAGING_DATABASE_URL' },
+          migrations: fixture,
+          approvals: { required: 1, approvers: [BOB] },
+          statuspage: {
+            pageId: sp.pageId,
+            componentIds: ['cmpapi000001'],
+            apiKeyEnv: 'STATUSPAGE_API_KEY',
+            apiUrl: sp.url,
+          },
+        },
+      },
+      vars: { STAGING_DATABASE_URL: db.url, STATUSPAGE_API_KEY: sp.apiKey },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await bot?.stop();
+    await sp?.close();
+    await db?.drop();
+  });
+
+  it('says so in the thread and in /migrate history, and the run stays done', async () => {
+    sp.injectFaults(Array.from({ length: 200 }, () => ({ status: 500 })));
+    const { runId, ts } = await deployAndApprove(bot);
+    expect((await waitForRunState(bot, runId, ['done', 'failed'], 60_000)).state).toBe('done');
+    await bot.emu.waitFor(
+      () => threadOf(bot, CHANNEL, ts).find((m) => blocksText(m).includes('Drawbridge gave up')),
+      { what: 'the given-up note', timeoutMs: 30_000 },
+    );
+    await bot.emu.slashCommand({ user: ALICE, channel: CHANNEL, text: 'history staging' });
+    const hist = await bot.emu.waitFor(
+      () =>
+        bot.emu
+          .ephemerals({ user: ALICE })
+          .map((m) => blocksText(m))
+          .find((t) => t.includes('History · staging')),
+      { what: 'history', timeoutMs: 20_000 },
+    );
+    expect(hist).toContain('could not be delivered');
+    expect(bot.app.runs.find(runId)?.state).toBe('done');
+  }, 90_000);
 });

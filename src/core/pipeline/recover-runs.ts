@@ -114,7 +114,7 @@ async function reportInterrupted(
       text: `Drawbridge restarted while this run was ${found.previousState}${during}; the run is now interrupted and its lock released. ${ledger}${maintenance} Nothing will be applied again by itself: use the buttons on the run message.`,
     },
   });
-  emit({ kind: 'run:changed', runId: found.run.id });
+  emit({ kind: 'run:interrupted', runId: found.run.id, previousState: found.previousState });
   if (found.previousState === 'running') {
     emit({
       kind: 'notice',

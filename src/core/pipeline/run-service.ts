@@ -5,6 +5,7 @@
  */
 import { refusal, type Refusal } from '../../base/errors.js';
 import type { ApprovalsConfig } from '../../config/file-schema.js';
+import { OutboxStore } from '../../store/outbox-store.js';
 import { RunStore } from '../../store/run-store.js';
 import type { RunRecord, VoteDecision } from '../../store/run-types.js';
 import type { CoreDeps } from '../deps.js';
@@ -101,6 +102,12 @@ export class RunService {
     this.runs.setReport(created.id, report);
     const moved = applyRunEvent(this.runs, created.id, 'request_approval', { actor: input.requestedBy });
     if (moved.kind === 'refusal') return moved;
+    this.emit({
+      kind: 'run:requested',
+      runId: created.id,
+      environment: created.environment,
+      requestedBy: input.requestedBy,
+    });
     return { kind: 'requested', run: moved.run, report };
   }
 
@@ -181,8 +188,17 @@ export class RunService {
   }
 
   private counted(result: VoteCast | Refusal, runId: string): VoteCast | Refusal {
-    if (result.kind !== 'refusal' || result.code === 'APPROVAL_EXPIRED')
-      this.emit({ kind: 'run:changed', runId });
+    if (result.kind !== 'refusal') {
+      this.emit({
+        kind: 'vote:cast',
+        runId,
+        voter: result.vote.userId,
+        decision: result.vote.decision,
+        outcome: result.outcome,
+      });
+      if (result.outcome === 'approved') this.emit({ kind: 'run:approved', runId });
+      if (result.outcome === 'rejected') this.emit({ kind: 'run:rejected', runId });
+    } else if (result.code === 'APPROVAL_EXPIRED') this.emit({ kind: 'run:changed', runId });
     return result;
   }
 
@@ -312,7 +328,15 @@ export class RunService {
 
   /** Recent runs of an environment, newest first. */
   history(environment: string, limit = 10): RunView[] {
-    return this.runs.listRecentRuns(environment, limit).map((r) => buildRunView(this.deps, this.runs, r));
+    // Messages the outbox gave up on are shown here: Slack may be what failed to carry them.
+    const gaveUp = new OutboxStore(this.deps.store).gaveUp();
+    const runOf = (p: unknown): unknown =>
+      (p as { runId?: unknown } | null)?.runId ?? (p as { event?: { runId?: unknown } } | null)?.event?.runId;
+    return this.runs.listRecentRuns(environment, limit).map((r) => {
+      const undelivered = gaveUp.filter((m) => runOf(m.payload) === r.id).length;
+      const view = buildRunView(this.deps, this.runs, r);
+      return undelivered ? { ...view, undelivered } : view;
+    });
   }
 
   /**

@@ -91,6 +91,25 @@ export interface ThreadDetail {
 /** Everything the pipeline and the ways back report while they work, in order. */
 export type PipelineEvent =
   | { readonly kind: 'run:changed'; readonly runId: string }
+  /** A deploy was asked for and waits for approval. */
+  | {
+      readonly kind: 'run:requested';
+      readonly runId: string;
+      readonly environment: string;
+      readonly requestedBy: string;
+    }
+  /** A vote was counted (`outcome` is where the tally stands after it). */
+  | {
+      readonly kind: 'vote:cast';
+      readonly runId: string;
+      readonly voter: string;
+      readonly decision: 'approve' | 'reject';
+      readonly outcome: 'pending' | 'approved' | 'rejected';
+    }
+  | { readonly kind: 'run:approved'; readonly runId: string }
+  | { readonly kind: 'run:rejected'; readonly runId: string }
+  /** Found unfinished at start-up (or stopped by a shutdown): the run is now `interrupted`. */
+  | { readonly kind: 'run:interrupted'; readonly runId: string; readonly previousState: string }
   | { readonly kind: 'step:started'; readonly runId: string; readonly step: PipelineStep }
   | {
       readonly kind: 'step:finished';
@@ -144,6 +163,8 @@ export interface RunView {
   readonly report?: PlanReport;
   /** What a person can do now. */
   readonly actions: RunActions;
+  /** Messages about this run the outbox gave up delivering (history only). */
+  readonly undelivered?: number;
 }
 
 /** Which buttons a run's message offers. */

@@ -23,6 +23,9 @@ function line(v: RunView): string {
     `*${r.id}* · ${at} UTC · *${r.state.replace('_', ' ')}* · ${r.plan.migrations.length} migration(s)`,
     `requested by <@${r.requestedBy}> · approved by ${approvers} · ${duration(v)}${backup ? ` · backup \`${esc(backup)}\`` : ''}`,
     r.outcome ? `_${esc(r.outcome)}_` : '',
+    v.undelivered
+      ? `:warning: ${v.undelivered} message(s) about this run could not be delivered (Slack, status page or webhooks); see the log.`
+      : '',
   ]
     .filter(Boolean)
     .join('\n');
