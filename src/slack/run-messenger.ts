@@ -51,6 +51,11 @@ type Payload =
 
 export class RunMessenger {
   private readonly progressTimers = new Map<string, NodeJS.Timeout>();
+  /**
+   * Runs with an update queued and not yet being delivered: an update renders the run as it is when
+   * it is delivered, so one queued update covers every change until then (no store write per event).
+   */
+  private readonly updateQueued = new Set<string>();
   private readonly lastUpdateAt = new Map<string, number>();
 
   constructor(private readonly opts: RunMessengerOptions) {}
@@ -179,6 +184,8 @@ export class RunMessenger {
 
   private update(runId: string): void {
     this.lastUpdateAt.set(runId, this.opts.clock.now());
+    if (this.updateQueued.has(runId)) return;
+    this.updateQueued.add(runId);
     this.opts.outbox.enqueue({
       destination: this.lane(runId),
       kind: 'slack.update',
@@ -218,6 +225,8 @@ export class RunMessenger {
       );
     }
     const runId = (p as { runId: string }).runId;
+    // From here on a new change needs a new update: this one may render just before it.
+    if (kind === 'slack.update') this.updateQueued.delete(runId);
     const view = this.opts.view(runId);
     if (!view) return { ok: true, result: { skipped: `run ${runId} is gone` } };
     if (kind === 'slack.runPost') return this.deliverRunPost(view, (p as { channel: string }).channel, msg);

@@ -9,14 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHANNEL, startTestBot, type TestBot } from '../support/bot.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import {
-  blocksText,
-  currentMessage,
-  runIdOf,
-  threadOf,
-  waitForRunMessage,
-  waitForRunState,
-} from '../support/run-scenario.js';
+import { blocksText, currentMessage, runIdOf, threadOf, waitForRunMessage } from '../support/run-scenario.js';
 import { seedLedger } from '../support/seed-ledger.js';
 import { startStatuspageEmulator, type StatuspageEmulator } from '../support/statuspage-emulator.js';
 
@@ -25,10 +18,14 @@ const fixture = join(here, '../fixtures/deploy/migrations');
 const ALICE = 'U0ALICE01';
 const BOB = 'U0BOB0001';
 
-async function deployAndApprove(bot: TestBot): Promise<{ runId: string; ts: string }> {
+/** Asks for a deploy and approves it; `finished` is the run's run:finished event (awaited, not polled). */
+async function deployAndApprove(
+  bot: TestBot,
+): Promise<{ runId: string; ts: string; finished: Promise<{ state: string }> }> {
   await bot.emu.slashCommand({ user: ALICE, channel: CHANNEL, text: 'deploy staging' });
   const msg = await waitForRunMessage(bot, CHANNEL, 1);
   const runId = runIdOf(msg);
+  const finished = bot.app.bot.bus.waitFor('run:finished', (e) => e.runId === runId, 60_000);
   await bot.emu.clickButton({
     user: BOB,
     channel: CHANNEL,
@@ -36,7 +33,7 @@ async function deployAndApprove(bot: TestBot): Promise<{ runId: string; ts: stri
     actionId: 'run_approve',
     value: runId,
   });
-  return { runId, ts: msg.ts };
+  return { runId, ts: msg.ts, finished };
 }
 
 describe('the status page down during a run', () => {
@@ -76,9 +73,8 @@ describe('the status page down during a run', () => {
   it('the run ends done, its thread says so, and the maintenance ends completed with the components operational', async () => {
     // A 500, then an answer lost past the client's timeout (the incident is created all the same).
     sp.injectFaults([{ status: 500 }, { delayMs: 6000 }]);
-    const { runId, ts } = await deployAndApprove(bot);
-    const run = await waitForRunState(bot, runId, ['done', 'failed', 'cancelled'], 60_000);
-    expect(run.state).toBe('done');
+    const { ts, finished } = await deployAndApprove(bot);
+    expect((await finished).state).toBe('done');
     await bot.emu.waitFor(
       () =>
         threadOf(bot, CHANNEL, ts).find((m) =>
@@ -123,7 +119,7 @@ describe('Slack failing a share of its calls during a deploy', () => {
   });
 
   it('the run ends done, the message shows it, and every thread message appears exactly once, in order', async () => {
-    const { runId, ts } = await deployAndApprove(bot);
+    const { ts, finished } = await deployAndApprove(bot);
     const emu = bot.emu;
     emu.injectFault('chat.postMessage', { kind: 'http', status: 500 }, { every: 5, count: 3 });
     emu.injectFault('chat.postMessage', { kind: 'ratelimit', retryAfterSec: 1 }, { every: 7, count: 2 });
@@ -135,8 +131,7 @@ describe('Slack failing a share of its calls during a deploy', () => {
       { every: 3, count: 3 },
     );
     emu.injectFault('chat.update', { kind: 'http', status: 503 }, { every: 5, count: 2 });
-    const run = await waitForRunState(bot, runId, ['done', 'failed', 'cancelled'], 60_000);
-    expect(run.state).toBe('done');
+    expect((await finished).state).toBe('done');
     expect(await bot.app.bot.worker.drain(60_000)).toBe(0);
     emu.clearFaults();
     expect(blocksText(currentMessage(bot, CHANNEL, ts))).toContain('done');
@@ -190,8 +185,8 @@ describe('a delivery given up after the horizon', () => {
 
   it('says so in the thread and in /migrate history, and the run stays done', async () => {
     sp.injectFaults(Array.from({ length: 200 }, () => ({ status: 500 })));
-    const { runId, ts } = await deployAndApprove(bot);
-    expect((await waitForRunState(bot, runId, ['done', 'failed'], 60_000)).state).toBe('done');
+    const { runId, ts, finished } = await deployAndApprove(bot);
+    expect((await finished).state).toBe('done');
     await bot.emu.waitFor(
       () => threadOf(bot, CHANNEL, ts).find((m) => blocksText(m).includes('Drawbridge gave up')),
       { what: 'the given-up note', timeoutMs: 30_000 },
