@@ -7,12 +7,11 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { CHANNEL } from '../support/bot.js';
 import { killHard, pollUntil } from '../support/bot-process.js';
 import { startProcessScenario, type ProcessScenario } from '../support/process-scenario.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { blocksText, buttonsOf } from '../support/run-scenario.js';
+import { blocksText, buttonsOf, requestAndApprove, waitForActiveQuery } from '../support/run-scenario.js';
 import { seedLedger } from '../support/seed-ledger.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -52,41 +51,14 @@ describe('maintenance mode left on by a crash', () => {
 
   it('after the restart the thread says it is still ON, and Turn maintenance off turns it off', async () => {
     const bot = await s.start();
-    await s.emu.slashCommand({ user: ALICE, channel: CHANNEL, text: 'deploy staging' });
-    const msg = await s.emu.waitFor(
-      () => s.emu.transcript(CHANNEL).find((m) => buttonsOf(m).includes('run_approve')),
-      { what: 'the run message', timeoutMs: 20_000 },
-    );
-    const runId = /run ([0-9a-f]{8})/.exec(blocksText(msg))?.[1] ?? '';
-    await s.emu.clickButton({
-      user: BOB,
-      channel: CHANNEL,
-      messageTs: msg.ts,
-      actionId: 'run_approve',
-      value: runId,
-    });
-    const watcher = new pg.Client({ connectionString: db.url });
-    await watcher.connect();
-    try {
-      await pollUntil(
-        async () =>
-          ((
-            await watcher.query(
-              `SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()`,
-              [db.name],
-            )
-          ).rowCount ?? 0) > 0,
-        { what: 'the slow migration to run', timeoutMs: 30_000 },
-      );
-    } finally {
-      await watcher.end();
-    }
+    const { runId, ts } = await requestAndApprove(s, { requester: ALICE, approver: BOB });
+    await waitForActiveQuery(db, '%pg_sleep%');
     expect(existsSync(flag)).toBe(true);
     await killHard(bot);
     await s.start();
     const updated = await s.emu.waitFor(
       () => {
-        const m = s.emu.transcript(CHANNEL).find((x) => x.ts === msg.ts);
+        const m = s.emu.transcript(CHANNEL).find((x) => x.ts === ts);
         return m && buttonsOf(m).includes('run_maintenance_off') ? m : undefined;
       },
       { what: 'Turn maintenance off offered', timeoutMs: 30_000 },
@@ -99,14 +71,14 @@ describe('maintenance mode left on by a crash', () => {
     await s.emu.clickButton({
       user: ALICE,
       channel: CHANNEL,
-      messageTs: msg.ts,
+      messageTs: ts,
       actionId: 'run_maintenance_off',
       value: runId,
     });
     await pollUntil(() => !existsSync(flag), { what: 'the maintenance flag removed', timeoutMs: 20_000 });
     await s.emu.waitFor(
       () => {
-        const m = s.emu.transcript(CHANNEL).find((x) => x.ts === msg.ts);
+        const m = s.emu.transcript(CHANNEL).find((x) => x.ts === ts);
         return m && !buttonsOf(m).includes('run_maintenance_off') ? m : undefined;
       },
       { what: 'the button gone', timeoutMs: 20_000 },

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHANNEL, startTestBot, type TestBot } from '../support/bot.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { blocksText, currentMessage, runIdOf, threadOf, waitForRunMessage } from '../support/run-scenario.js';
+import { blocksText, currentMessage, requestAndApprove, threadOf } from '../support/run-scenario.js';
 import { seedLedger } from '../support/seed-ledger.js';
 import { startStatuspageEmulator, type StatuspageEmulator } from '../support/statuspage-emulator.js';
 
@@ -18,22 +18,16 @@ const fixture = join(here, '../fixtures/deploy/migrations');
 const ALICE = 'U0ALICE01';
 const BOB = 'U0BOB0001';
 
-/** Asks for a deploy and approves it; `finished` is the run's run:finished event (awaited, not polled). */
+/**
+ * Asks for a deploy and approves it; `finished` is the run:finished event (awaited, not polled).
+ * Each bot here runs one deploy, so the first run:finished is this run's.
+ */
 async function deployAndApprove(
   bot: TestBot,
 ): Promise<{ runId: string; ts: string; finished: Promise<{ state: string }> }> {
-  await bot.emu.slashCommand({ user: ALICE, channel: CHANNEL, text: 'deploy staging' });
-  const msg = await waitForRunMessage(bot, CHANNEL, 1);
-  const runId = runIdOf(msg);
-  const finished = bot.app.bot.bus.waitFor('run:finished', (e) => e.runId === runId, 60_000);
-  await bot.emu.clickButton({
-    user: BOB,
-    channel: CHANNEL,
-    messageTs: msg.ts,
-    actionId: 'run_approve',
-    value: runId,
-  });
-  return { runId, ts: msg.ts, finished };
+  const finished = bot.app.bot.bus.waitFor('run:finished', () => true, 60_000);
+  const { runId, ts } = await requestAndApprove(bot, { requester: ALICE, approver: BOB });
+  return { runId, ts, finished };
 }
 
 describe('the status page down during a run', () => {

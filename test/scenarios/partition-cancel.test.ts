@@ -8,13 +8,12 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHANNEL, startTestBot, type TestBot } from '../support/bot.js';
-import { pollUntil } from '../support/bot-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import {
   blocksText,
-  runIdOf,
+  requestAndApprove,
   threadOf,
-  waitForRunMessage,
+  waitForActiveQuery,
   waitForRunState,
 } from '../support/run-scenario.js';
 import { seedLedger } from '../support/seed-ledger.js';
@@ -56,31 +55,13 @@ describe('a silent network partition during apply', () => {
   });
 
   it('Cancel answers while the database is unreachable, and the outcome matches what the database committed', async () => {
-    await bot.emu.slashCommand({ user: ALICE, channel: CHANNEL, text: 'deploy staging' });
-    const msg = await waitForRunMessage(bot, CHANNEL, 1);
-    const runId = runIdOf(msg);
-    await bot.emu.clickButton({
-      user: BOB,
-      channel: CHANNEL,
-      messageTs: msg.ts,
-      actionId: 'run_approve',
-      value: runId,
-    });
-    await pollUntil(
-      async () =>
-        ((
-          await db.query(
-            `SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND query LIKE '%pg_sleep(20)%' AND pid <> pg_backend_pid()`,
-            [db.name],
-          )
-        ).rowCount ?? 0) > 0,
-      { what: 'the slow backfill to run', timeoutMs: 30_000 },
-    );
+    const { runId, ts } = await requestAndApprove(bot, { requester: ALICE, approver: BOB });
+    await waitForActiveQuery(db, '%pg_sleep(20)%');
     proxy.pause();
     await bot.emu.clickButton({
       user: ALICE,
       channel: CHANNEL,
-      messageTs: msg.ts,
+      messageTs: ts,
       actionId: 'run_cancel',
       value: runId,
     });
@@ -105,7 +86,7 @@ describe('a silent network partition during apply', () => {
     );
     expect(left.rowCount).toBe(0);
     await bot.app.messenger.flush(runId);
-    const thread = threadOf(bot, CHANNEL, msg.ts)
+    const thread = threadOf(bot, CHANNEL, ts)
       .map((m) => blocksText(m))
       .join('\n');
     expect(thread).toContain('left behind');

@@ -10,13 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHANNEL, startTestBot, type TestBot } from '../support/bot.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import {
-  blocksText,
-  runIdOf,
-  threadOf,
-  waitForRunMessage,
-  waitForRunState,
-} from '../support/run-scenario.js';
+import { blocksText, requestAndApprove, threadOf, waitForRunState } from '../support/run-scenario.js';
 import { seedLedger } from '../support/seed-ledger.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -70,16 +64,7 @@ describe('an approval binds the exact files', () => {
   });
 
   it('neither the added nor the edited migration runs; the run fails before applying and names both', async () => {
-    await bot.emu.slashCommand({ user: ALICE, channel: CHANNEL, text: 'deploy staging' });
-    const msg = await waitForRunMessage(bot, CHANNEL, 1);
-    const runId = runIdOf(msg);
-    await bot.emu.clickButton({
-      user: BOB,
-      channel: CHANNEL,
-      messageTs: msg.ts,
-      actionId: 'run_approve',
-      value: runId,
-    });
+    const { runId, ts } = await requestAndApprove(bot, { requester: ALICE, approver: BOB });
     const run = await waitForRunState(bot, runId, ['failed', 'done', 'cancelled'], 60_000);
     expect(run.state).toBe('failed');
     expect(run.outcome).toContain('at apply');
@@ -94,7 +79,7 @@ describe('an approval binds the exact files', () => {
     expect(steps.find((st) => st.name === 'maintenance_on')?.state).toBe('succeeded');
     expect(steps.find((st) => st.name === 'apply')?.state).toBe('refused');
     await bot.app.messenger.flush(runId);
-    const team = threadOf(bot, CHANNEL, msg.ts)
+    const team = threadOf(bot, CHANNEL, ts)
       .map((m) => blocksText(m))
       .join('\n');
     expect(team).toContain('20250102000000_orders changed since it was approved');

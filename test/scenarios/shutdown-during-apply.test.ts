@@ -10,10 +10,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { deploy } from '../../src/migrations/deploy.js';
 import { CHANNEL } from '../support/bot.js';
-import { pollUntil } from '../support/bot-process.js';
 import { startProcessScenario, type ProcessScenario } from '../support/process-scenario.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { blocksText, buttonsOf } from '../support/run-scenario.js';
+import { blocksText, buttonsOf, requestAndApprove, waitForActiveQuery } from '../support/run-scenario.js';
 
 const ALICE = 'U0ALICE01';
 const BOB = 'U0BOB0001';
@@ -66,36 +65,6 @@ describe('SIGTERM during apply', () => {
     return s;
   }
 
-  async function approveDeploy(s: ProcessScenario): Promise<{ runId: string; ts: string }> {
-    await s.emu.slashCommand({ user: ALICE, channel: CHANNEL, text: 'deploy staging' });
-    const msg = await s.emu.waitFor(
-      () => s.emu.transcript(CHANNEL).find((m) => buttonsOf(m).includes('run_approve')),
-      { what: 'the run message', timeoutMs: 20_000 },
-    );
-    const runId = /run ([0-9a-f]{8})/.exec(blocksText(msg))?.[1] ?? '';
-    await s.emu.clickButton({
-      user: BOB,
-      channel: CHANNEL,
-      messageTs: msg.ts,
-      actionId: 'run_approve',
-      value: runId,
-    });
-    return { runId, ts: msg.ts };
-  }
-
-  async function sleeping(seconds: string): Promise<void> {
-    await pollUntil(
-      async () =>
-        ((
-          await watcher.query(
-            `SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND query LIKE $2 AND pid <> pg_backend_pid()`,
-            [db.name, `%pg_sleep(${seconds})%`],
-          )
-        ).rowCount ?? 0) > 0,
-      { what: 'the slow migration to run', timeoutMs: 30_000 },
-    );
-  }
-
   const finished = async (): Promise<string[]> =>
     (
       await watcher.query<{ migration_name: string }>(
@@ -110,8 +79,8 @@ describe('SIGTERM during apply', () => {
     });
     const s = await scenario(dir, 30);
     const bot = await s.start();
-    const { runId } = await approveDeploy(s);
-    await sleeping('1.5');
+    const { runId } = await requestAndApprove(s, { requester: ALICE, approver: BOB });
+    await waitForActiveQuery(db, '%pg_sleep(1.5)%');
     const exit = await s.stopGracefully(bot);
     expect(exit.code).toBe(0);
     expect(await finished()).toEqual(['20250101000000_init', '20250102000000_slow']);
@@ -129,8 +98,8 @@ describe('SIGTERM during apply', () => {
     });
     const s = await scenario(dir, 1);
     const bot = await s.start();
-    const { runId, ts } = await approveDeploy(s);
-    await sleeping('30');
+    const { runId, ts } = await requestAndApprove(s, { requester: ALICE, approver: BOB });
+    await waitForActiveQuery(db, '%pg_sleep(30)%');
     const exit = await s.stopGracefully(bot);
     expect(exit.code).toBe(3);
     expect(s.run(runId)?.state).toBe('running');

@@ -5,9 +5,9 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHANNEL, startTestBot, type TestBot } from '../support/bot.js';
+import { startTestBot, type TestBot } from '../support/bot.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { runIdOf, waitForRunMessage, waitForRunState } from '../support/run-scenario.js';
+import { requestAndApprove, waitForRunState } from '../support/run-scenario.js';
 import { seedLedger } from '../support/seed-ledger.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -43,16 +43,7 @@ describe('the step watchdog', () => {
   });
 
   it('stops a step that reports nothing, and the run fails there saying so', async () => {
-    await bot.emu.slashCommand({ user: ALICE, channel: CHANNEL, text: 'deploy staging' });
-    const msg = await waitForRunMessage(bot, CHANNEL, 1);
-    const runId = runIdOf(msg);
-    await bot.emu.clickButton({
-      user: BOB,
-      channel: CHANNEL,
-      messageTs: msg.ts,
-      actionId: 'run_approve',
-      value: runId,
-    });
+    const { runId } = await requestAndApprove(bot, { requester: ALICE, approver: BOB });
     const run = await waitForRunState(bot, runId, ['failed', 'cancelled', 'done'], 30_000);
     expect(run.state).toBe('failed');
     expect(run.outcome).toContain('failed at maintenance_on: STEP_STALLED');

@@ -3,7 +3,8 @@
  * buttons, wait for the run to reach a state in the bot's own store.
  */
 import type { RunRecord, RunState } from '../../src/store/run-types.js';
-import type { TestBot } from './bot.js';
+import { CHANNEL, type TestBot } from './bot.js';
+import type { TestDatabase } from './postgres.js';
 import type { Message } from './slack-emulator/types.js';
 
 export function blocksText(m: { blocks?: Record<string, unknown>[]; text?: string } | undefined): string {
@@ -11,7 +12,7 @@ export function blocksText(m: { blocks?: Record<string, unknown>[]; text?: strin
 }
 
 /** The top-level run messages of a channel, oldest first. */
-export function runMessages(bot: TestBot, channel: string): Message[] {
+export function runMessages(bot: Pick<TestBot, 'emu'>, channel: string): Message[] {
   return bot.emu
     .transcript(channel)
     .filter((m) => /Deploy to [a-z0-9_-]+ · run [0-9a-f]{8}/.test(blocksText(m)));
@@ -24,7 +25,7 @@ export function runIdOf(m: Message): string {
 }
 
 /** Waits for the n-th (1-based) run message of the channel. */
-export async function waitForRunMessage(bot: TestBot, channel: string, n = 1): Promise<Message> {
+export async function waitForRunMessage(bot: Pick<TestBot, 'emu'>, channel: string, n = 1): Promise<Message> {
   return bot.emu.waitFor(() => runMessages(bot, channel)[n - 1], {
     what: `run message #${n}`,
     timeoutMs: 20_000,
@@ -70,4 +71,49 @@ export function threadOf(bot: TestBot, channel: string, ts: string): Message[] {
 /** The ephemerals a user got, newest last, as text. */
 export function ephemeralTexts(bot: TestBot, user: string): string[] {
   return bot.emu.ephemerals({ user }).map((m) => blocksText(m));
+}
+
+/**
+ * `/migrate deploy <environment>` as `requester`, then Approve as `approver` on the new run message
+ * (the `n`-th run message of the channel). Returns the run id and the message ts.
+ */
+export async function requestAndApprove(
+  bot: Pick<TestBot, 'emu'>,
+  opts: { requester: string; approver: string; environment?: string; channel?: string; n?: number },
+): Promise<{ runId: string; ts: string }> {
+  const channel = opts.channel ?? CHANNEL;
+  await bot.emu.slashCommand({
+    user: opts.requester,
+    channel,
+    text: `deploy ${opts.environment ?? 'staging'}`,
+  });
+  const msg = await waitForRunMessage(bot, channel, opts.n ?? 1);
+  const runId = runIdOf(msg);
+  await bot.emu.clickButton({
+    user: opts.approver,
+    channel,
+    messageTs: msg.ts,
+    actionId: 'run_approve',
+    value: runId,
+  });
+  return { runId, ts: msg.ts };
+}
+
+/** Waits (bounded) until a session of `db` other than the test's own is active on a query LIKE `like`. */
+export async function waitForActiveQuery(
+  db: TestDatabase,
+  like: string,
+  timeoutMs = 30_000,
+): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const r = await db.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity
+        WHERE datname = $1 AND pid <> pg_backend_pid() AND state = 'active' AND query LIKE $2`,
+      [db.name, like],
+    );
+    if (r.rows[0]) return r.rows[0].pid;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  throw new Error(`no session of ${db.name} ran ${like} within ${timeoutMs} ms`);
 }
