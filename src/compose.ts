@@ -38,7 +38,12 @@ export function buildCoreDeps(config: AppConfig, logger: Logger, clock: Clock = 
       let ex = executors.get(environment);
       if (!ex) {
         const env = config.environment(environment);
-        ex = createExecutor(env?.executor ?? { type: 'local' }, { logger, baseEnv, clock });
+        ex = createExecutor(env?.executor ?? { type: 'local' }, {
+          logger,
+          baseEnv,
+          commandEnv: config.commandEnv(environment),
+          clock,
+        });
         executors.set(environment, ex);
       }
       return ex;

@@ -17,6 +17,15 @@ const userOrGroupId = z
   .string()
   .regex(/^[US][A-Z0-9]{2,}$/, 'expected a Slack user id (U…) or user group id (S…)');
 const envNamePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const envVarName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name');
+
+/**
+ * A key that is planned but does nothing yet: any value is refused with a message saying so, so
+ * that no key is ever accepted and then ignored. Remove the entry once the feature exists.
+ */
+function notAvailableYet(key: string, planned: string) {
+  return z.never({ error: `\`${key}\` is not available yet (planned: ${planned})` }).optional();
+}
 
 const databaseSchema = z
   .object({
@@ -27,12 +36,25 @@ const databaseSchema = z
       .optional(),
     /** Path of a file that holds the database URL (e.g. a mounted secret). */
     urlFile: nonEmpty.optional(),
+    /**
+     * The direct (non-pooled) URL, like Prisma's `directUrl`: when set, everything that migrates, locks,
+     * dumps or restores, and status and plan reads too, use it instead of the URL above (which may then
+     * point at a pooler such as pgBouncer). Name of an environment variable, or a file (not both).
+     */
+    directUrlEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name')
+      .optional(),
+    directUrlFile: nonEmpty.optional(),
     /** direct: connect from here; bastion: through an SSH local forward on the executor's host. */
     via: z.enum(['direct', 'bastion']).default('direct'),
   })
   .strict()
   .refine((d) => (d.urlEnv ? 1 : 0) + (d.urlFile ? 1 : 0) === 1, {
     message: 'expected exactly one of urlEnv or urlFile',
+  })
+  .refine((d) => !(d.directUrlEnv && d.directUrlFile), {
+    message: 'expected at most one of directUrlEnv or directUrlFile',
   });
 
 const executorSchema = z.discriminatedUnion('type', [
@@ -125,11 +147,14 @@ const environmentSchema = z
     healthcheck: healthcheckSchema.optional(),
     criticalTables: z.array(nonEmpty).default([]),
     postDeploy: z.array(commandArray).default([]),
-    requireWindow: z.boolean().default(false),
-    gate: z
-      .object({ afterEnv: nonEmpty, soakHours: nonNegativeInt.default(24) })
-      .strict()
-      .optional(),
+    /**
+     * Names of variables of the bot's environment passed to this environment's commands (Prisma,
+     * maintenance, post-deploy, copy-off…), locally and over SSH (by standard input, never on a
+     * command line). Each must be set at start-up; each value is redacted everywhere.
+     */
+    commandEnv: z.array(envVarName).default([]),
+    requireWindow: notAvailableYet('requireWindow', 'deploys only inside a maintenance window'),
+    gate: notAvailableYet('gate', 'deploy here only after another environment has soaked'),
     maintenance: z
       .object({ on: commandArray, off: commandArray, offOnFailure: z.boolean().default(false) })
       .strict()
@@ -153,14 +178,7 @@ const environmentSchema = z
       })
       .strict()
       .optional(),
-    monitor: z
-      .object({
-        hours: positiveInt.default(24),
-        everyMinutes: positiveInt.default(5),
-        metricsUrl: z.url('expected a URL').optional(),
-      })
-      .strict()
-      .optional(),
+    monitor: notAvailableYet('monitor', 'a watch of application metrics after a deploy'),
   })
   .strict();
 
@@ -185,10 +203,7 @@ export const fileConfigSchema = z
       })
       .strict()
       .default({ horizonHours: 24 }),
-    reminders: z
-      .object({ offsetsHours: z.array(positiveInt).default([48, 24, 1]) })
-      .strict()
-      .default({ offsetsHours: [48, 24, 1] }),
+    reminders: notAvailableYet('reminders', 'reminders before a maintenance window'),
     webhooks: z
       .array(
         z

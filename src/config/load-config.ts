@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { DrawbridgeError } from '../base/errors.js';
 import { registerSecret } from '../base/redact.js';
 import { fileConfigSchema, type EnvironmentConfig, type FileConfig } from './file-schema.js';
+import { resolveCommandEnv } from './command-env.js';
 import { processEnvSchema, type ProcessEnv } from './env-schema.js';
 import { createSecretSource, type SecretSource } from './secrets.js';
 
@@ -28,6 +29,11 @@ export interface AppConfig {
    * executors the few variables child processes should inherit (PATH, HOME, locale…), never secrets.
    */
   readonly hostEnvironment: Readonly<Record<string, string | undefined>>;
+  /**
+   * The `commandEnv` variables of an environment with their values, read at start-up and registered
+   * with the redactor: what that environment's executor adds to every command it runs.
+   */
+  commandEnv(environment: string): Readonly<Record<string, string>>;
   /** Environment names in file order. */
   readonly environmentNames: readonly string[];
   environment(name: string): Readonly<EnvironmentConfig> | undefined;
@@ -87,13 +93,6 @@ export function parseFileConfig(text: string, baseDir: string, source = 'config'
       env.executor.knownHostsFile = abs(env.executor.knownHostsFile);
     }
   }
-  for (const [name, env] of Object.entries(file.environments)) {
-    if (env.gate && !file.environments[env.gate.afterEnv]) {
-      throw new ConfigError(source, [
-        `environments.${name}.gate.afterEnv: no environment named "${env.gate.afterEnv}"`,
-      ]);
-    }
-  }
   return file;
 }
 
@@ -126,6 +125,8 @@ export function loadConfig(
     ]);
   }
   const file = parseFileConfig(text, dirname(configPath), configPath);
+  const commandEnv = resolveCommandEnv(file, vars);
+  if (commandEnv.problems.length > 0) throw new ConfigError(configPath, [...commandEnv.problems]);
   const dataDir = resolve(env.DRAWBRIDGE_DATA_DIR);
   const config: AppConfig = {
     env,
@@ -134,6 +135,7 @@ export function loadConfig(
     dataDir,
     secrets: createSecretSource(file, { ...vars }),
     hostEnvironment: Object.freeze({ ...vars }),
+    commandEnv: (name) => commandEnv.byEnvironment[name] ?? {},
     environmentNames: Object.keys(file.environments),
     environment: (name) => (Object.hasOwn(file.environments, name) ? file.environments[name] : undefined),
   };

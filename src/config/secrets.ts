@@ -10,6 +10,11 @@ import type { FileConfig } from './file-schema.js';
 export interface SecretSource {
   /** The database URL of an environment (from its urlEnv or urlFile). */
   databaseUrl(environment: string): string;
+  /**
+   * The direct (non-pooled) database URL of an environment (its directUrlEnv or directUrlFile), or
+   * undefined when none is configured.
+   */
+  directDatabaseUrl(environment: string): string | undefined;
   /** The Statuspage API key of an environment, if configured. */
   statuspageKey(environment: string): string | undefined;
   /** The HMAC secret of webhook number `index`, if configured. */
@@ -26,25 +31,40 @@ function fromEnv(vars: Record<string, string | undefined>, name: string, what: s
   return value;
 }
 
+function fromFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    throw new DrawbridgeError(
+      'SECRET_MISSING',
+      `${what}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+}
+
 export function createSecretSource(file: FileConfig, vars: Record<string, string | undefined>): SecretSource {
+  const databaseOf = (environment: string) => {
+    const db = file.environments[environment]?.database;
+    if (!db) throw new DrawbridgeError('UNKNOWN_ENVIRONMENT', `No environment named "${environment}"`);
+    return db;
+  };
   return {
     databaseUrl(environment) {
-      const db = file.environments[environment]?.database;
-      if (!db) throw new DrawbridgeError('UNKNOWN_ENVIRONMENT', `No environment named "${environment}"`);
-      let url: string;
-      if (db.urlEnv) {
-        url = fromEnv(vars, db.urlEnv, `environments.${environment}.database.urlEnv`);
-      } else {
-        try {
-          url = readFileSync(db.urlFile as string, 'utf8').trim();
-        } catch (err) {
-          throw new DrawbridgeError(
-            'SECRET_MISSING',
-            `environments.${environment}.database.urlFile: cannot read ${db.urlFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-          );
-        }
-      }
+      const db = databaseOf(environment);
+      const what = `environments.${environment}.database`;
+      const url = db.urlEnv
+        ? fromEnv(vars, db.urlEnv, `${what}.urlEnv`)
+        : fromFile(db.urlFile as string, `${what}.urlFile`);
       registerUrlSecrets(url);
+      return url;
+    },
+    directDatabaseUrl(environment) {
+      const db = databaseOf(environment);
+      const what = `environments.${environment}.database`;
+      let url: string | undefined;
+      if (db.directUrlEnv) url = fromEnv(vars, db.directUrlEnv, `${what}.directUrlEnv`);
+      else if (db.directUrlFile) url = fromFile(db.directUrlFile, `${what}.directUrlFile`);
+      if (url !== undefined) registerUrlSecrets(url);
       return url;
     },
     statuspageKey(environment) {

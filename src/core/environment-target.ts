@@ -11,6 +11,7 @@ import { refusal, type Refusal } from '../base/errors.js';
 import { safeDatabaseUrl } from '../base/redact.js';
 import type { EnvironmentConfig } from '../config/file-schema.js';
 import type { Executor } from '../exec/executor.js';
+import { detectPooler, poolerRefusal } from '../migrations/pooler.js';
 import type { RunnerTarget } from '../migrations/runner-target.js';
 import type { CoreDeps } from './deps.js';
 
@@ -24,9 +25,14 @@ export interface ResolvedEnvironment {
   readonly executor: Executor;
   /**
    * The database URL as seen from the executor's host: what pg_dump, psql, pg_restore and the Prisma
-   * CLI are given there (in their environment, never as an argument). Contains the password.
+   * CLI are given there (in their environment, never as an argument). It is the direct URL
+   * (`database.directUrlEnv`/`directUrlFile`) when one is configured, else `database.urlEnv`/`urlFile`:
+   * everything Drawbridge does — migrate, lock, dump, restore, and the status and plan reads — goes
+   * through it, so a pooled URL is only ever the application's. Contains the password.
    */
   readonly executorUrl: string;
+  /** True when `executorUrl` is the configured direct URL (for messages). */
+  readonly directUrlConfigured: boolean;
   /** For people: `host:port/database` of the real database, no password. */
   readonly display: string;
   /** `host:port` of the real database. */
@@ -79,8 +85,17 @@ export function unknownEnvironment(deps: Pick<CoreDeps, 'config'>, name: string)
 export function resolveTarget(deps: CoreDeps, name: string): ResolvedEnvironment | Refusal {
   const config = deps.config.environment(name);
   if (!config) return noSuchEnvironment(deps, name);
-  const executorUrl = deps.config.secrets.databaseUrl(name);
-  return { name, config, executor: deps.executors(name), executorUrl, ...describeTarget(executorUrl) };
+  const pooledOrOnly = deps.config.secrets.databaseUrl(name);
+  const direct = deps.config.secrets.directDatabaseUrl(name);
+  const executorUrl = direct ?? pooledOrOnly;
+  return {
+    name,
+    config,
+    executor: deps.executors(name),
+    executorUrl,
+    directUrlConfigured: direct !== undefined,
+    ...describeTarget(executorUrl),
+  };
 }
 
 /** Makes a resolved environment's database reachable from here: for `via: bastion`, opens the tunnel. */
@@ -97,13 +112,32 @@ export async function openTarget(env: ResolvedEnvironment): Promise<EnvironmentT
   return { ...env, url: local.toString(), close: () => (closing ??= tunnel.close()) };
 }
 
-/** Resolves and opens in one go: the usual start of an operation on a named environment. */
+/**
+ * Resolves and opens in one go: the usual start of an operation on a named environment. Refuses
+ * (POOLED_CONNECTION) when the URL it would use leads to pgBouncer or another pooler (see
+ * `migrations/pooler.ts`): every operation opened this way may migrate, lock, dump or restore.
+ */
 export async function openEnvironmentTarget(
   deps: CoreDeps,
   name: string,
 ): Promise<EnvironmentTarget | Refusal> {
   const env = resolveTarget(deps, name);
-  return 'kind' in env ? env : openTarget(env);
+  if ('kind' in env) return env;
+  const target = await openTarget(env);
+  let signal;
+  try {
+    signal = await detectPooler(target.url);
+  } catch (err) {
+    await closeTarget(deps, target);
+    throw err;
+  }
+  if (signal === undefined) return target;
+  await closeTarget(deps, target);
+  return poolerRefusal(signal, {
+    environment: name,
+    hostPort: env.hostPort,
+    directUrlConfigured: env.directUrlConfigured,
+  });
 }
 
 /** Closes a target; a failure is logged, never thrown over the operation's real outcome. */

@@ -24,6 +24,12 @@ export interface CreateExecutorOptions {
   logger?: Logger;
   /** Environment inherited by local children and by the `ssh` client (see `minimalEnvironment`). */
   baseEnv?: Readonly<Record<string, string>>;
+  /**
+   * Variables every command receives on the host that runs it (the environment's `commandEnv`):
+   * locally in the child's environment, over SSH by standard input to the remote side (never the
+   * `ssh` client's environment or a command line). `spec.env` overrides them.
+   */
+  commandEnv?: Readonly<Record<string, string>>;
   killGraceMs?: number;
   clock?: Clock;
 }

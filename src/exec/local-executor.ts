@@ -55,6 +55,8 @@ export interface LocalExecutorOptions {
    * `minimalEnvironment(process.env)` from config. Default: only `PATH=DEFAULT_PATH`.
    */
   baseEnv?: Readonly<Record<string, string>>;
+  /** Variables added to `baseEnv` for every command (see CreateExecutorOptions.commandEnv). */
+  commandEnv?: Readonly<Record<string, string>>;
   /** Time between SIGTERM and SIGKILL when a command is stopped. Default 5000 ms. */
   killGraceMs?: number;
   clock?: Clock;
@@ -72,7 +74,10 @@ export class LocalExecutor implements Executor {
   private readonly running = new Set<AbortController>();
 
   constructor(options: LocalExecutorOptions = {}) {
-    this.baseEnv = Object.freeze({ ...(options.baseEnv ?? { PATH: DEFAULT_PATH }) });
+    this.baseEnv = Object.freeze({
+      ...(options.baseEnv ?? { PATH: DEFAULT_PATH }),
+      ...options.commandEnv,
+    });
     this.killGraceMs = options.killGraceMs ?? 5000;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger;

@@ -36,6 +36,11 @@ export interface SshExecutorConfig {
 export interface SshExecutorOptions {
   /** Environment of the local `ssh` client (see LocalExecutorOptions.baseEnv). */
   baseEnv?: Readonly<Record<string, string>>;
+  /**
+   * Variables every remote command receives, sent with `spec.env` over standard input (see
+   * remote-script.ts); the local `ssh` client does not get them.
+   */
+  commandEnv?: Readonly<Record<string, string>>;
   /** Time between SIGTERM and SIGKILL when a command is stopped. Default 5000 ms. */
   killGraceMs?: number;
   /** How long openTunnel waits for the forwarded port to accept connections. Default 15000 ms. */
@@ -56,6 +61,7 @@ export class SshExecutor implements Executor {
   private readonly killGraceMs: number;
   private readonly tunnelReadyTimeoutMs: number;
   private readonly tunnels = new Set<Tunnel>();
+  private readonly commandEnv: Readonly<Record<string, string>>;
 
   constructor(
     private readonly config: SshExecutorConfig,
@@ -69,7 +75,9 @@ export class SshExecutor implements Executor {
     this.clock = options.clock ?? systemClock;
     this.killGraceMs = options.killGraceMs ?? 5000;
     this.tunnelReadyTimeoutMs = options.tunnelReadyTimeoutMs ?? 15_000;
-    this.local = new LocalExecutor({ ...options, killGraceMs: this.killGraceMs, clock: this.clock });
+    const { commandEnv, ...localOptions } = options;
+    this.commandEnv = Object.freeze({ ...commandEnv });
+    this.local = new LocalExecutor({ ...localOptions, killGraceMs: this.killGraceMs, clock: this.clock });
     this.description = `ssh ${config.user}@${config.host}:${config.port}`;
   }
 
@@ -106,7 +114,7 @@ export class SshExecutor implements Executor {
         {
           command: 'ssh',
           args: [...this.sshArgs(), '--', remoteCommand(spec, markers)],
-          stdin: remoteStdin(spec, markers),
+          stdin: remoteStdin({ ...spec, env: { ...this.commandEnv, ...spec.env } }, markers),
           signal: session.localStop.signal,
         },
         (line) => {

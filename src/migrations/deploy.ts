@@ -428,7 +428,12 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       started,
     );
   } finally {
-    if (locked && session.lostReason === undefined) await releaseAdvisoryLock(client).catch(() => undefined);
+    if (session.lostReason === undefined) {
+      if (locked) await releaseAdvisoryLock(client).catch(() => undefined);
+      // The session is a direct one (core refuses poolers), so its settings die with it; reset them
+      // anyway, so that nothing prepareSession set could outlive the deploy on a reused connection.
+      await client.query('RESET ALL').catch(() => undefined);
+    }
     await session.close();
   }
 }

@@ -19,7 +19,7 @@ import type { StatusReport } from './status.js';
 export interface PrismaRunOptions {
   /**
    * Where the command runs (`target.executor`) and the database it migrates: the command is given
-   * `target.executorUrl` as DATABASE_URL (environment only, never an argument); the ledger is read
+   * `target.executorUrl` as DATABASE_URL and DIRECT_URL (environment only, never an argument); the ledger is read
    * before and after through `target.url`.
    */
   target: RunnerTarget;
@@ -111,7 +111,10 @@ export async function runPrismaDeploy(opts: PrismaRunOptions): Promise<PrismaRun
     {
       command,
       args,
-      env: { ...opts.env, DATABASE_URL: target.executorUrl },
+      // Both names carry the direct URL when one is configured (target.executorUrl is then the direct
+      // one): a schema with `directUrl = env("DIRECT_URL")` finds it, and Prisma 7's config, whose one
+      // datasource url is what Migrate uses, migrates on the direct connection too.
+      env: { ...opts.env, DATABASE_URL: target.executorUrl, DIRECT_URL: target.executorUrl },
       ...(opts.cwd ? { cwd: opts.cwd } : {}),
       ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),

@@ -13,7 +13,6 @@ environments:
   production:
     database: { urlFile: ./secrets/prod_url }
     approvals: { required: 2, approvers: [U0AAAAAAA, S0BBBBBBB] }
-    gate: { afterEnv: staging, soakHours: 24 }
 `;
 
 function problemsOf(text: string): string[] {
@@ -40,7 +39,7 @@ describe('configuration', () => {
       expiresAfterMinutes: 60,
     });
     expect(file.environments.production!.database.urlFile).toBe('/srv/app/secrets/prod_url');
-    expect(file.reminders.offsetsHours).toEqual([48, 24, 1]);
+    expect(staging.commandEnv).toEqual([]);
   });
 
   it.each([
@@ -57,8 +56,8 @@ describe('configuration', () => {
       'environments.staging.database: expected exactly one of urlEnv or urlFile',
     ],
     [
-      valid.replace('afterEnv: staging', 'afterEnv: qa'),
-      'environments.production.gate.afterEnv: no environment named "qa"',
+      valid.replace('migrations: ./prisma/migrations', 'commandEnv: [railway_token]'),
+      'environments.staging.commandEnv.0: expected an environment variable name',
     ],
     [valid.replace('C0MIGRATE1', "'#general'"), 'slack.channel: expected a Slack channel id (C…)'],
     [valid + '\nextra: 1\n', '(top level): Unrecognized key: "extra"'],
@@ -105,5 +104,67 @@ describe('configuration', () => {
     expect(() => loadConfig({ vars: { DRAWBRIDGE_CONFIG: join(dir, 'd.yml') }, requireSlack: true })).toThrow(
       /SLACK_BOT_TOKEN: required/,
     );
+  });
+
+  describe('keys that do nothing yet are refused, never accepted and ignored', () => {
+    const inProduction = (yaml: string): string =>
+      valid.replace('  production:\n', `  production:\n    ${yaml}\n`);
+    it.each([
+      ['requireWindow: true', 'environments.production.requireWindow', 'requireWindow'],
+      ['requireWindow: false', 'environments.production.requireWindow', 'requireWindow'],
+      ['gate: { afterEnv: staging, soakHours: 24 }', 'environments.production.gate', 'gate'],
+      ['monitor: { hours: 24, everyMinutes: 5 }', 'environments.production.monitor', 'monitor'],
+    ])('%s', (yaml, path, key) => {
+      const problems = problemsOf(inProduction(yaml));
+      expect(problems).toEqual([
+        expect.stringMatching(new RegExp(`^${path}: \`${key}\` is not available yet \\(planned: .+\\)$`)),
+      ]);
+    });
+
+    it('reminders', () => {
+      expect(problemsOf(`${valid}reminders: { offsetsHours: [48, 24, 1] }\n`)).toEqual([
+        expect.stringMatching(/^reminders: `reminders` is not available yet \(planned: .+\)$/),
+      ]);
+    });
+  });
+
+  describe('commandEnv', () => {
+    const withCommandEnv = valid.replace(
+      'migrations: ./prisma/migrations',
+      'migrations: ./prisma/migrations\n    commandEnv: [RAILWAY_TOKEN, AWS_ACCESS_KEY_ID]',
+    );
+    function load(vars: Record<string, string>) {
+      const dir = mkdtempSync(join(tmpdir(), 'drawbridge-config-'));
+      writeFileSync(join(dir, 'drawbridge.yml'), withCommandEnv);
+      return loadConfig({ vars: { DRAWBRIDGE_CONFIG: join(dir, 'drawbridge.yml'), ...vars } });
+    }
+
+    it('reads the named variables at start-up, per environment, and redacts their values from then on', () => {
+      const config = load({
+        RAILWAY_TOKEN: 'rw-token-7f3a9c',
+        AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE42',
+        PATH: '/bin',
+      });
+      expect(config.commandEnv('staging')).toEqual({
+        RAILWAY_TOKEN: 'rw-token-7f3a9c',
+        AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE42',
+      });
+      expect(config.commandEnv('production')).toEqual({});
+      expect(redact('railway said rw-token-7f3a9c and AKIAEXAMPLE42')).toBe('railway said *** and ***');
+    });
+
+    it('stops at start-up naming each variable that is not set', () => {
+      let error: unknown;
+      try {
+        load({ AWS_ACCESS_KEY_ID: '' });
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toEqual([
+        "environments.staging.commandEnv.0: RAILWAY_TOKEN is not set in the bot's environment",
+        "environments.staging.commandEnv.1: AWS_ACCESS_KEY_ID is not set in the bot's environment",
+      ]);
+    });
   });
 });

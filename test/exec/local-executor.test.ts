@@ -27,6 +27,20 @@ describe('LocalExecutor', () => {
     expect(r.stdout).toContain('EXTRA_VAR=one two');
   });
 
+  it('adds commandEnv to the base environment of every command; spec.env wins over it', async () => {
+    const withCommandEnv = new LocalExecutor({
+      baseEnv: { PATH: DEFAULT_PATH },
+      commandEnv: { RAILWAY_TOKEN: 'from-command-env', SHARED: 'command-env' },
+    });
+    const r = await withCommandEnv.run({ command: 'env', args: [], env: { SHARED: 'spec' } });
+    expect(r.stdout.split('\n').sort()).toEqual([
+      `PATH=${DEFAULT_PATH}`,
+      'RAILWAY_TOKEN=from-command-env',
+      'SHARED=spec',
+    ]);
+    await withCommandEnv.close();
+  });
+
   it('picks only the minimal keys out of a full environment', () => {
     expect(
       minimalEnvironment({ PATH: '/bin', HOME: '/root', SLACK_BOT_TOKEN: 'xoxb-1', AWS_SECRET: 'x' }),

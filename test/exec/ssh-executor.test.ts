@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { DrawbridgeError } from '../../src/base/errors.js';
 import type { OutputLine } from '../../src/exec/executor.js';
@@ -74,6 +75,34 @@ describe('SshExecutor', () => {
     expect(seen.some((l) => l.trim() === remoteLine)).toBe(true);
     expect(seen.filter((l) => l.includes('Sekr3t'))).toEqual([]);
     expect(Buffer.from(r.stdout.trim(), 'base64').toString('utf8')).toBe(secret);
+  });
+
+  it('gives commandEnv to the remote command over stdin, not to the ssh client or a command line', async () => {
+    const token = `cmdenv-${process.pid}-token`;
+    const withCommandEnv = new SshExecutor(sshd.executorConfig, {
+      baseEnv: { PATH: DEFAULT_PATH },
+      commandEnv: { RAILWAY_TOKEN: token, SHARED: 'command-env' },
+    });
+    const seen: string[] = [];
+    const run = withCommandEnv.run({
+      command: 'sh',
+      args: ['-c', 'echo "[$RAILWAY_TOKEN] [$SHARED]"; sleep 1'],
+      env: { SHARED: 'spec' },
+    });
+    let done = false;
+    void run.finally(() => (done = true)).catch(() => undefined);
+    const clients: string[] = [];
+    while (!done) {
+      seen.push(...allCommandLines());
+      for (const pid of sshClientPids()) clients.push(environOf(pid));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const r = await run;
+    await withCommandEnv.close();
+    expect(r.stdout).toBe(`[${token}] [spec]`);
+    expect(seen.filter((l) => l.includes(token))).toEqual([]);
+    expect(clients.length).toBeGreaterThan(0);
+    expect(clients.filter((e) => e.includes(token))).toEqual([]);
   });
 
   it('passes the caller stdin after the env block, and runs in cwd', async () => {
@@ -185,3 +214,26 @@ describe('SshExecutor', () => {
     await after.end().catch(() => undefined);
   });
 });
+
+/** Pids of `ssh` clients (this user's) that talk to the test sshd. */
+function sshClientPids(): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (cmd[0] === 'ssh' && cmd.includes(String(sshd.port))) out.push(entry);
+    } catch {
+      // Gone already.
+    }
+  }
+  return out;
+}
+
+function environOf(pid: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'utf8');
+  } catch {
+    return '';
+  }
+}
