@@ -119,6 +119,19 @@ describe.each([1, 3])(
       await db.drop();
     });
 
+    // The control: with one server connection, what one client SETs the next one sees. Only then, so
+    // that the RESET is sure to reach the connection the SET went to.
+    (poolSize === 1 ? it : it.skip)('really pools: a session SET is seen by the next client', async () => {
+      const pooled = bouncer.url(db.name);
+      await throughPool(pooled, 'SET lock_timeout = 1234');
+      const seen = await throughPool<{ lock: string }>(
+        pooled,
+        "SELECT current_setting('lock_timeout') AS lock",
+      );
+      await throughPool(pooled, 'RESET ALL');
+      expect(seen[0]?.lock).toBe('1234ms');
+    });
+
     it('refuses to deploy through the pooler without a direct URL, naming pgBouncer', async () => {
       const traffic = appTraffic(bouncer.url(db.name), 4);
       const config = writeConfig(dir, 'pooled.yml', '{ urlEnv: PGB_POOLED_URL }');
