@@ -95,6 +95,11 @@ const healthcheckSchema = z
     expectStatus: z.number().int().min(100).max(599).default(200),
     timeoutMs: positiveInt.default(5000),
     retries: nonNegativeInt.default(5),
+    /**
+     * How long to wait after maintenance mode is off and the post-deploy commands ran before the
+     * first health request (an application reloading its config, a load balancer noticing); 0: none.
+     */
+    settleMs: nonNegativeInt.default(0),
   })
   .strict();
 

@@ -9,7 +9,8 @@ export type MigrateCommand =
   | { kind: 'help' }
   | { kind: 'status' | 'plan' | 'history'; environment: string }
   | { kind: 'deploy'; environment: string; reason: string }
-  | { kind: 'cancel' | 'rollback'; runId: string };
+  | { kind: 'cancel' | 'rollback'; runId: string }
+  | { kind: 'maintenance_off'; environment: string };
 
 export type ParseResult = { ok: true; command: MigrateCommand } | { ok: false; reply: string };
 
@@ -24,6 +25,7 @@ export const USAGE = [
   '• `/migrate history <env>` — recent runs with requester, approvers, outcome, duration and backup',
   '• `/migrate cancel <run>` — stop a run before it applies anything',
   '• `/migrate rollback <run>` — the ways back from a failed run (mark rolled back, restore the backup)',
+  "• `/migrate maintenance off <env>` — run the environment's maintenance.off command (its approvers; anyone when it names none)",
 ].join('\n');
 
 export const MAX_REASON = 300;
@@ -90,6 +92,16 @@ export function parseMigrateCommand(text: string): ParseResult {
           `\`${sanitizeForReply(rest[0] ?? '')}\` is not a run id: ${id.error.issues[0]?.message}.`,
         );
       return { ok: true, command: { kind: v, runId: id.data } };
+    }
+    case 'maintenance': {
+      if (rest.length !== 2 || rest[0]?.toLowerCase() !== 'off')
+        return usage(
+          '`maintenance` takes `off` and one environment name, e.g. `/migrate maintenance off staging`.',
+        );
+      const env = parseEnvironment(rest[1]);
+      return typeof env === 'string'
+        ? { ok: true, command: { kind: 'maintenance_off', environment: env } }
+        : env;
     }
     default:
       return usage(`Unknown command \`${sanitizeForReply(verb)}\`.`);

@@ -215,9 +215,9 @@ describe('deploy with approvals', () => {
       ['backup', 'succeeded'],
       ['apply', 'succeeded'],
       ['verify', 'succeeded'],
+      ['maintenance_off', 'succeeded'],
       ['post_deploy', 'succeeded'],
       ['health_check', 'succeeded'],
-      ['maintenance_off', 'succeeded'],
       ['close', 'succeeded'],
     ]);
     expect(existsSync(join(work, 'out', 'seeded'))).toBe(true);

@@ -160,16 +160,21 @@ describe('failures and the ways back', () => {
       ['backup', 'succeeded'],
       ['apply', 'failed'],
       ['verify', 'not_run'],
+      ['maintenance_off', 'not_run'],
       ['post_deploy', 'not_run'],
       ['health_check', 'not_run'],
-      ['maintenance_off', 'not_run'],
       ['close', 'not_run'],
     ]);
     const msg = currentMessage(bot, CHANNEL, ts);
     const text = blocksText(msg);
     expect(text).toContain('42P01');
     expect(text).toContain('Membership');
-    expect(buttonsOf(msg)).toEqual(['run_mark_rolled_back', 'run_restore', 'run_retry']);
+    expect(buttonsOf(msg)).toEqual([
+      'run_mark_rolled_back',
+      'run_maintenance_off',
+      'run_restore',
+      'run_retry',
+    ]);
     const thread = threadOf(bot, CHANNEL, ts)
       .map((r) => blocksText(r))
       .join('\n');
@@ -216,7 +221,7 @@ describe('failures and the ways back', () => {
       .map((r) => blocksText(r))
       .join('\n');
     expect(after).toContain('Schema and the row count of every table match the snapshot');
-    expect(buttonsOf(currentMessage(bot, CHANNEL, ts))).toEqual(['run_retry']);
+    expect(buttonsOf(currentMessage(bot, CHANNEL, ts))).toEqual(['run_maintenance_off', 'run_retry']);
 
     // Retry asks for a new approval of a fresh plan (the failing migration is pending again).
     await bot.emu.clickButton({

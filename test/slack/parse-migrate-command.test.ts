@@ -15,6 +15,8 @@ describe('parseMigrateCommand', () => {
     ],
     ['cancel 1A2B3C4D', { kind: 'cancel', runId: '1a2b3c4d' }],
     ['rollback 0badc0de', { kind: 'rollback', runId: '0badc0de' }],
+    ['maintenance off staging', { kind: 'maintenance_off', environment: 'staging' }],
+    ['Maintenance OFF  prod-eu_1 ', { kind: 'maintenance_off', environment: 'prod-eu_1' }],
   ])('parses %j', (text, command) => {
     expect(parseMigrateCommand(text)).toEqual({ ok: true, command });
   });
@@ -38,6 +40,12 @@ describe('parseMigrateCommand', () => {
     ['cancel 123', /not a run id/],
     ['rollback ../../etc', /not a run id/],
     ['help me', /\/migrate status/],
+    ['maintenance', /takes `off` and one environment/],
+    ['maintenance off', /takes `off` and one environment/],
+    ['maintenance on staging', /takes `off` and one environment/],
+    ['maintenance off staging production', /takes `off` and one environment/],
+    ['maintenance off Staging', /not an environment name/],
+    ['maintenance off $(reboot)', /not an environment name/],
   ])('answers %j with a usage reply', (text, problem) => {
     const res = parseMigrateCommand(text);
     expect(res.ok).toBe(false);

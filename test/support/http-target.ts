@@ -1,9 +1,11 @@
 /**
  * A tiny loopback application for health-check, metrics and deploy-scenario tests: `GET /health`
- * whose answer can be switched or made to fail/hang for the next N requests, and `GET /metrics`
+ * whose answer can be switched or made to fail/hang for the next N requests (or answers 503 while a
+ * maintenance flag file exists), and `GET /metrics`
  * serving Prometheus text exposition (version 0.0.4) built from settable counters, gauges and
  * histograms, or a raw text given by the test.
  */
+import { existsSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -144,7 +146,16 @@ class HealthSwitch {
 }
 
 /** Starts the target on 127.0.0.1 (random port). Close it in afterAll. */
-export async function startHttpTarget(): Promise<HttpTarget> {
+/** Options of `startHttpTarget`. */
+export interface HttpTargetOptions {
+  /**
+   * A maintenance page: while this file exists, `/health` answers 503 whatever else is set (the
+   * maintenance on/off commands of a scenario create and remove it).
+   */
+  maintenanceFile?: string;
+}
+
+export async function startHttpTarget(options: HttpTargetOptions = {}): Promise<HttpTarget> {
   const requests: TargetRequest[] = [];
   const metrics = new MetricRegistry();
   const health = new HealthSwitch();
@@ -155,7 +166,10 @@ export async function startHttpTarget(): Promise<HttpTarget> {
     const record: TargetRequest = { method: req.method ?? 'GET', path, status: 0 };
     requests.push(record);
     req.resume();
-    if (path === '/health') {
+    if (path === '/health' && options.maintenanceFile && existsSync(options.maintenanceFile)) {
+      record.status = 503;
+      res.writeHead(503, { 'Content-Type': 'text/html' }).end('<h1>Down for maintenance</h1>\n');
+    } else if (path === '/health') {
       record.status = health.answer(res);
     } else if (path === '/metrics') {
       record.status = 200;

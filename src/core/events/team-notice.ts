@@ -6,6 +6,8 @@
 /** How maintenance mode stood when a run stopped. */
 export type MaintenanceAfterStop =
   | { readonly state: 'not_on' }
+  /** The run had turned it off before it stopped (a failure in post-deploy or the health check). */
+  | { readonly state: 'already_off' }
   | { readonly state: 'still_on' }
   | { readonly state: 'turned_off' }
   | { readonly state: 'off_failed'; readonly error: string };

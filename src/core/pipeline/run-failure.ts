@@ -71,6 +71,11 @@ async function maintenanceAfterFailure(
   input: FailedRunInput,
 ): Promise<{ off: boolean; after: MaintenanceAfterStop }> {
   const { env, scratch } = input;
+  // A failure after the maintenance_off step (post-deploy, health check) never turns it on again.
+  const turnedOff = input.runs
+    .listSteps(input.run.id)
+    .some((s) => s.name === 'maintenance_off' && s.state === 'succeeded');
+  if (env.maintenance && turnedOff) return { off: true, after: { state: 'already_off' } };
   if (!env.maintenance || !scratch.maintenanceOn) return { off: true, after: { state: 'not_on' } };
   if (!env.maintenance.offOnFailure) return { off: false, after: { state: 'still_on' } };
   try {

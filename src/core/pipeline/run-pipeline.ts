@@ -198,7 +198,8 @@ async function runSteps(
     for (const step of PIPELINE_STEPS) {
       current = step;
       if (opts.signal.aborted) throw new RunCancelled(`Cancelled before ${step}`);
-      // Once the migrations are in, the closing steps (verify, maintenance off, close) still run.
+      // Once the migrations are in, the steps after apply (verify, maintenance off, post-deploy,
+      // health check, close) still run to their end.
       if (opts.stop?.aborted && PIPELINE_STEPS.indexOf(step) <= PIPELINE_STEPS.indexOf('apply'))
         throw new RunStopped(`Drawbridge was shut down before ${STEP_TITLES[step].toLowerCase()}.`);
       if (step === 'preflight') runLock = await takeRunLock(target.url);

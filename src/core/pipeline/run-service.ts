@@ -22,6 +22,7 @@ import { startRun, type StartRunResult } from './run-pipeline.js';
 import { approvalPolicyOf, buildRunView, runFacts } from './run-view.js';
 import type { PipelineObserver, PlanReport, RunView } from './types.js';
 import { turnMaintenanceOff, type MaintenanceTurnedOff } from './maintenance-state.js';
+import { turnEnvironmentMaintenanceOff, type EnvironmentMaintenanceOff } from './environment-maintenance.js';
 import { markRolledBack, restoreRun, type MarkedRolledBack, type Restored } from './ways-back.js';
 
 /** Lists the members of a Slack user group (S…); supplied by the Slack layer. */
@@ -304,6 +305,16 @@ export class RunService {
   async turnMaintenanceOff(runId: string, actor: string): Promise<MaintenanceTurnedOff | Refusal> {
     const allowed = await this.authorizeAction('maintenance_off', runId, actor);
     return allowed.kind === 'refusal' ? allowed : turnMaintenanceOff(this.deps, runId, actor, this.emit);
+  }
+
+  /** `/migrate maintenance off <env>`: runs `maintenance.off` outside any run (environment-maintenance.ts). */
+  async turnEnvironmentMaintenanceOff(
+    environment: string,
+    actor: string,
+  ): Promise<EnvironmentMaintenanceOff | Refusal> {
+    const approvers = this.deps.config.environment(environment)?.approvals.approvers ?? [];
+    const actorGroups = await this.membership.groupsOf(actor, approvers);
+    return turnEnvironmentMaintenanceOff(this.deps, environment, actor, actorGroups, this.emit);
   }
 
   async restore(runId: string, actor: string): Promise<Restored | Refusal> {

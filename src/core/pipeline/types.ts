@@ -8,7 +8,11 @@ import type { StatusReport } from '../../migrations/status.js';
 import type { ReviewReport } from '../../migrations/review/types.js';
 import type { Plan, RunRecord, RunState, StepRecord, StepState } from '../../store/run-types.js';
 
-/** The runbook, in order. Every run records every step (`not_run` after a failure). */
+/**
+ * The runbook, in order. Every run records every step (`not_run` after a failure). Maintenance mode
+ * goes off once the ledger is verified and before the post-deploy commands and the health check,
+ * as the runbooks do: an application behind a maintenance page answers 503 until then.
+ */
 export const PIPELINE_STEPS = [
   'preflight',
   'announce',
@@ -16,9 +20,9 @@ export const PIPELINE_STEPS = [
   'backup',
   'apply',
   'verify',
+  'maintenance_off',
   'post_deploy',
   'health_check',
-  'maintenance_off',
   'close',
 ] as const;
 export type PipelineStep = (typeof PIPELINE_STEPS)[number];
@@ -124,6 +128,17 @@ export type PipelineEvent =
   | { readonly kind: 'detail'; readonly runId: string; readonly detail: ThreadDetail }
   /** Something the whole team should hear (announce, close, failure, restore), as data. */
   | { readonly kind: 'notice'; readonly runId: string; readonly notice: TeamNotice }
+  /**
+   * A way back ended the run (its failed migrations marked rolled back, or its backup restored):
+   * the status-page maintenance is completed (core/pipeline/way-back-end.ts).
+   */
+  | {
+      readonly kind: 'run:returned';
+      readonly runId: string;
+      readonly environment: string;
+      readonly how: 'rolled_back' | 'restored';
+      readonly actor: string;
+    }
   /** The pipeline began (before preflight). */
   | {
       readonly kind: 'run:started';

@@ -19,6 +19,7 @@ import { applyRunEvent } from '../runs/apply-run-event.js';
 import { availability } from '../runs/authorize.js';
 import { runFacts, storedBackupOf } from './run-view.js';
 import type { PipelineObserver } from './types.js';
+import { endWayBack } from './way-back-end.js';
 
 /** What `markRolledBack` did. */
 export interface MarkedRolledBack {
@@ -91,7 +92,8 @@ export async function markRolledBack(
     notice: { kind: 'marked_rolled_back', environment: run.environment, runId, migrations: failed, actor },
   });
   emit({ kind: 'run:changed', runId });
-  return { kind: 'rolled_back', run: moved.run, migrations: failed };
+  await endWayBack(deps, runId, actor, emit, 'rolled_back');
+  return { kind: 'rolled_back', run: runs.getRun(runId) ?? moved.run, migrations: failed };
 }
 
 /** What `restoreRun` did. */
@@ -189,9 +191,11 @@ export async function restoreRun(
       },
     });
     emit({ kind: 'run:changed', runId });
+    // Never throws: the restore is done whatever happens to maintenance mode or the status page.
+    await endWayBack(deps, runId, actor, emit, 'restored');
     return {
       kind: 'restored',
-      run: moved.run,
+      run: runs.getRun(runId) ?? moved.run,
       durationMs: result.durationMs,
       ...(c ? { comparison: c } : {}),
     };

@@ -17,7 +17,8 @@
  * Refusal codes, by question:
  * - state: `APPROVAL_NOT_REQUESTED`, `RUN_DECIDED`, `RUN_EXPIRED` (votes); the lifecycle's
  *   `RUN_EXPIRED`, `RUN_FINISHED`, `RUN_TRANSITION_INVALID` (cancel); `RUN_NOT_FAILED` (mark rolled
- *   back); `RUN_NOT_RESTORABLE` (restore); `RUN_NOT_RETRYABLE` (retry).
+ *   back); `RUN_NOT_RESTORABLE` (restore); `RUN_NOT_RETRYABLE` (retry); `RUN_NOT_STOPPED` (turn
+ *   maintenance off).
  * - circumstances: `APPROVAL_EXPIRED`, `PLAN_CHANGED` (votes); `RUN_NOT_ACTIVE`,
  *   `TOO_LATE_TO_CANCEL`, `APPLY_STARTED` (cancel); `NO_BACKUP` (restore);
  *   `NOT_PROVEN_ROLLED_BACK`, `NOTHING_FAILED` (mark rolled back).
@@ -133,6 +134,18 @@ export const RETRY_STATES: readonly RunState[] = TERMINAL_RUN_STATES.filter(
   (s) => s !== 'done' && s !== 'rejected',
 );
 
+/**
+ * The states in which a run may have left maintenance mode on for a person to turn off: it stopped
+ * (or a way back ended it) after maintenance_on began. (A running run turns it off itself.)
+ */
+export const MAINTENANCE_OFF_STATES: readonly RunState[] = [
+  'failed',
+  'cancelled',
+  'interrupted',
+  'rolled_back',
+  'restored',
+];
+
 /** When a run's approval expires, or undefined if approval was never requested. */
 export function approvalExpiresAt(run: AuthorizableRun, policy: ApprovalPolicy): number | undefined {
   return run.approvalRequestedAt === null
@@ -151,6 +164,25 @@ export function isAllowedApprover(
   );
 }
 
+/**
+ * `/migrate maintenance off <env>`: not about one run, so no requester to stand on. An approver of
+ * the environment may (directly or through a user group); when the policy names none, anyone may:
+ * turning maintenance off only gives the application back to its users, it changes no data, and
+ * the command is audited. Refusal code: `NOT_AN_APPROVER`. Pure.
+ */
+export function authorizeEnvironmentMaintenanceOff(input: {
+  readonly environment: string;
+  readonly approvers: readonly string[];
+  readonly actor: string;
+  readonly actorGroups: readonly string[];
+}): Refusal | undefined {
+  if (isAllowedApprover(input.approvers, input.actor, input.actorGroups)) return undefined;
+  return refusal(
+    'NOT_AN_APPROVER',
+    `Only an approver of ${input.environment} can turn its maintenance mode off. Who can: ${describeApprovers(input.approvers)}.`,
+  );
+}
+
 /** "users U1, U2 and members of groups S1" — who can approve, for messages. */
 export function describeApprovers(approvers: readonly string[]): string {
   if (approvers.length === 0) return 'any member of the workspace';
@@ -163,11 +195,15 @@ export function describeApprovers(approvers: readonly string[]): string {
   return parts.join(' and ');
 }
 
-/** The migration the apply step recorded as failed (or cancelled inside), if any. */
+/**
+ * The migration the apply step recorded as failed (or cancelled inside), if any, whichever runner
+ * recorded it: a name, or (runs recorded by the Prisma runner before it stored one name) a list.
+ */
 export function failedMigrationOf(steps: readonly StepRecord[]): string | undefined {
   const apply = steps.find((s) => s.name === 'apply');
-  const data = (apply?.detail as { data?: { failed?: unknown } } | null)?.data;
-  return typeof data?.failed === 'string' ? data.failed : undefined;
+  const failed = (apply?.detail as { data?: { failed?: unknown } } | null)?.data?.failed;
+  const name: unknown = Array.isArray(failed) ? failed[0] : failed;
+  return typeof name === 'string' && name !== '' ? name : undefined;
 }
 
 /** Whether the action may happen now, whoever asks: the lifecycle, then what the record shows. */
@@ -218,14 +254,15 @@ const RULES: Record<RunAction, ActionRule> = {
   },
   retry: { state: retryState, who: () => undefined },
   maintenance_off: {
-    // Offered where nobody decided to leave it on: a run interrupted by a crash or a shutdown. (A
-    // failed run follows maintenance.offOnFailure, and its team message says how it stands.)
+    // Offered on any stopped run whose steps show maintenance still on: one a restart interrupted,
+    // one that failed or was cancelled with maintenance.offOnFailure false (or whose off command
+    // failed), and one a way back ended with the config saying to leave it on.
     state: (run) =>
-      run.state === 'interrupted'
+      MAINTENANCE_OFF_STATES.includes(run.state)
         ? undefined
         : refusal(
-            'RUN_NOT_INTERRUPTED',
-            `Run ${run.id} is ${words(run.state)}: Turn maintenance off is for a run a restart interrupted.`,
+            'RUN_NOT_STOPPED',
+            `Run ${run.id} is ${words(run.state)}: Turn maintenance off is for a ${listStates(MAINTENANCE_OFF_STATES)} run.`,
           ),
     when: (f) =>
       f.maintenanceOn

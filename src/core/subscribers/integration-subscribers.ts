@@ -2,7 +2,7 @@
  * The status-page lifecycle and the webhooks as subscribers of the event stream: a run that starts
  * opens its status-page maintenance (components under maintenance) and tells the webhooks; a run
  * that ends completes it (components operational) or posts the failure (components per
- * `statuspage.onFailure`). Everything goes through the outbox: a status page or webhook that is
+ * `statuspage.onFailure`); a way back that ends a run (`run:returned`) completes it. Everything goes through the outbox: a status page or webhook that is
  * down delays the message, never the run, and never changes its outcome.
  */
 import type { OutboxStore } from '../../store/outbox-store.js';
@@ -83,6 +83,27 @@ export function subscribeIntegrations(
       });
     }
     webhooks({ type: `run:${end}`, runId: e.runId, environment: e.environment, outcome: e.outcome });
+    wake();
+  });
+  // A way back ended the run: the database is as it was, so the maintenance is over. Its own dedupe
+  // key, apart from the run's finish (which may have posted the failure and stays delivered).
+  bus.on('run:returned', (e) => {
+    if (!deps.config.environment(e.environment)?.statuspage) return;
+    const payload: StatuspageFinish = {
+      environment: e.environment,
+      runId: e.runId,
+      succeeded: true,
+      body:
+        e.how === 'restored'
+          ? 'The database maintenance is over: the database was restored from the backup taken before it. Everything is operating normally.'
+          : 'The database maintenance is over: the migration that failed was rolled back and the database is as it was. Everything is operating normally.',
+    };
+    outbox.enqueue({
+      destination: `statuspage:${e.runId}`,
+      kind: 'statuspage.finish',
+      payload,
+      dedupeKey: `statuspage:wayback:${e.runId}`,
+    });
     wake();
   });
 }

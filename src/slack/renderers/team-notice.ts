@@ -5,6 +5,8 @@ function maintenanceSentence(m: MaintenanceAfterStop): string {
   switch (m.state) {
     case 'not_on':
       return 'Maintenance mode was not on.';
+    case 'already_off':
+      return 'Maintenance mode was already off (it goes off before the post-deploy commands and the health check).';
     case 'still_on':
       return ':warning: Maintenance mode is *still on* (maintenance.offOnFailure is false): turn it off once the database is sound.';
     case 'turned_off':

@@ -74,8 +74,8 @@ const STATES: Record<RunAction, readonly RunState[]> = {
   mark_rolled_back: ['cancelled', 'failed', 'interrupted'],
   // A new run, once this one ended without its migrations in.
   retry: ['expired', 'cancelled', 'failed', 'interrupted', 'rolled_back', 'restored'],
-  // A run a restart interrupted, when it left maintenance mode on.
-  maintenance_off: ['interrupted'],
+  // A stopped run (or one a way back ended) that left maintenance mode on.
+  maintenance_off: ['cancelled', 'failed', 'interrupted', 'rolled_back', 'restored'],
 };
 
 /** The refusal code for each action in a state it may not happen in. */
@@ -98,7 +98,7 @@ function stateCode(action: RunAction, state: RunState): string {
     case 'retry':
       return 'RUN_NOT_RETRYABLE';
     case 'maintenance_off':
-      return 'RUN_NOT_INTERRUPTED';
+      return 'RUN_NOT_STOPPED';
   }
 }
 
@@ -335,6 +335,34 @@ describe('authorize: the ways back', () => {
       'NOTHING_FAILED',
     );
     expect(mark('interrupted', { evidence: undefined, steps: [] })).toBe('NOTHING_FAILED');
+  });
+
+  it('mark rolled back after the Prisma runner: its failed migration is found as the native one is', () => {
+    // As the Prisma runner records it now (one name, the whole list beside it) and as it did before.
+    const now = step('apply', 'failed', { data: { applied: ['m1'], failed: 'm2', failedAll: ['m2'] } });
+    const before = step('apply', 'failed', { data: { applied: ['m1'], failed: ['m2'] } });
+    for (const recorded of [now, before]) {
+      expect(mark('failed', { evidence: undefined, steps: [recorded] })).toBe('allowed');
+      expect(
+        offered('mark_rolled_back', favourable('failed', { evidence: undefined, steps: [recorded] })),
+      ).toBe(true);
+    }
+    const none = step('apply', 'failed', { data: { applied: [], failed: [] } });
+    expect(mark('failed', { evidence: undefined, steps: [none] })).toBe('NOTHING_FAILED');
+  });
+
+  it('turn maintenance off: on a stopped run whose steps show it still on, for the requester or an approver', () => {
+    for (const state of STATES.maintenance_off) {
+      expect(outcome(authorize('maintenance_off', favourable(state)))).toBe('allowed');
+      expect(outcome(authorize('maintenance_off', favourable(state, { maintenanceOn: false })))).toBe(
+        'MAINTENANCE_NOT_ON',
+      );
+    }
+    expect(authorize('maintenance_off', favourable('done'))).toMatchObject({
+      code: 'RUN_NOT_STOPPED',
+      message:
+        'Run r1 is done: Turn maintenance off is for a failed, cancelled, interrupted, rolled back or restored run.',
+    });
   });
 
   it('words the refusal by the lifecycle table', () => {

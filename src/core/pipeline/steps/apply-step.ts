@@ -135,6 +135,7 @@ function prismaOutcome(ctx: StepContext, r: Extract<EngineRun, { runner: 'prisma
     r.prismaErrorCode ?? 'PRISMA_DEPLOY_FAILED',
     `The Prisma CLI ${r.outcome === 'timed_out' ? 'timed out' : `exited with ${String(r.exitCode)}`}${r.failed.length ? `; failed: ${r.failed.join(', ')}` : ''}`,
     false,
-    { detail: { applied: r.applied, failed: r.failed } },
+    // `failed` names one migration, as the native runner records it (authorize.ts failedMigrationOf).
+    { detail: { applied: r.applied, failed: r.failed[0], failedAll: r.failed } },
   );
 }

@@ -1,6 +1,7 @@
 /**
- * Steps 3 and 9: the configured maintenance-mode commands (e.g. `pm2 set api:MAINTENANCE true`),
- * run on the executor's host with argument arrays, their output in the thread.
+ * Steps 3 and 7: the configured maintenance-mode commands (e.g. `pm2 set api:MAINTENANCE true`),
+ * run on the executor's host with argument arrays, their output in the thread. Maintenance goes off
+ * right after verify, so that the post-deploy commands and the health check reach the application.
  */
 import type { OutputLine } from '../../../exec/executor.js';
 import { runChecked, tail } from '../../backup/run-checked.js';

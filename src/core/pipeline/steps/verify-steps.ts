@@ -1,6 +1,7 @@
 /**
- * Steps 6–8: verify (the ledger shows the plan applied; critical tables did not lose rows), the
- * post-deploy commands from the config, and the health check with retries and backoff.
+ * Steps 6, 8 and 9: verify (the ledger shows the plan applied; critical tables did not lose rows),
+ * then, once maintenance mode is off (step 7), the post-deploy commands from the config and the
+ * health check (after `healthcheck.settleMs`) with retries and backoff.
  */
 import { getStatus } from '../../../migrations/get-status.js';
 import { checkHealth } from '../../../integrations/healthcheck.js';
@@ -107,6 +108,10 @@ export async function postDeployStep(ctx: StepContext): Promise<StepOutcome> {
 export async function healthCheckStep(ctx: StepContext): Promise<StepOutcome> {
   const hc = ctx.env.healthcheck;
   if (!hc) return { state: 'skipped', summary: 'no health check configured' };
+  if (hc.settleMs > 0) {
+    ctx.progress(`Waiting ${hc.settleMs} ms for the application to settle (healthcheck.settleMs)`);
+    await ctx.deps.clock.sleep(hc.settleMs, ctx.signal);
+  }
   ctx.progress(`GET ${hc.url}`);
   const result = await checkHealth(hc, ctx.deps.clock, ctx.signal);
   const lines = result.attempts.map(

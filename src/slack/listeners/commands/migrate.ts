@@ -8,6 +8,7 @@ import { redact } from '../../../base/redact.js';
 import { parseMigrateCommand, USAGE, type MigrateCommand } from '../../parse-migrate-command.js';
 import type { ListenerContext } from '../context.js';
 import { deployCommand } from './deploy-command.js';
+import { maintenanceOffCommand } from './maintenance-command.js';
 import { historyCommand, planCommand } from './plan-command.js';
 import { cancelCommand, rollbackCommand } from './run-commands.js';
 import { statusCommand } from './status-command.js';
@@ -28,6 +29,8 @@ function ackText(cmd: Exclude<MigrateCommand, { kind: 'help' }>): string {
       return `:stop_sign: Cancelling run ${cmd.runId}…`;
     case 'rollback':
       return `:leftwards_arrow_with_hook: Looking up the ways back for run ${cmd.runId}…`;
+    case 'maintenance_off':
+      return `:construction: Turning maintenance mode of *${cmd.environment}* off…`;
   }
 }
 
@@ -51,6 +54,8 @@ function dispatch(
       return cancelCommand(ctx, cmd.runId, user, respond);
     case 'rollback':
       return rollbackCommand(ctx, cmd.runId, respond);
+    case 'maintenance_off':
+      return maintenanceOffCommand(ctx, cmd.environment, user, respond);
   }
 }
 
