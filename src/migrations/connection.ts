@@ -1,17 +1,32 @@
 /**
  * Opening the one PostgreSQL session a migration command uses, from a Prisma-style URL: `schema=`
- * picks the search_path (default `public`), `sslmode`, `connect_timeout` and `application_name` are
- * honoured. Connection failures become a DrawbridgeError naming host:port, never the password.
+ * picks the search_path (default `public`); `connect_timeout`, `application_name` and the TLS
+ * parameters (`sslmode`, `sslrootcert`, `sslcert`, `sslkey`, `sslpassword`, with libpq's meaning: see
+ * tls-settings.ts) are honoured. Every node-pg connection Drawbridge opens is parsed here. Connection
+ * failures become a DrawbridgeError naming host:port, never the password; a certificate error says so.
  */
 import pg from 'pg';
 import { DrawbridgeError } from '../base/errors.js';
 import { redact, registerSecret } from '../base/redact.js';
 import { sqlStateOf, SQLSTATE } from '../base/sqlstate.js';
+import {
+  certificateProblem,
+  parseTlsSettings,
+  tlsAttempts,
+  tlsConnectOptions,
+  tlsParameters,
+  type TlsSettings,
+} from './tls-settings.js';
 
 /** What Drawbridge needs from a database URL. */
 export interface ParsedDatabaseUrl {
-  /** Configuration for `pg.Client` (holds the password: never print it). */
+  /**
+   * Configuration for `pg.Client` (holds the password: never print it). It carries no TLS options:
+   * connect with `openSession`, which applies `tls` (and falls back as `sslmode` allows).
+   */
   clientConfig: pg.ClientConfig;
+  /** TLS as libpq would use it for this URL. */
+  tls: TlsSettings;
   /** The schema Prisma would use: the `schema` parameter, else `public`. */
   schema: string;
   /** True when the URL names the schema explicitly (then search_path is set to it alone, like Prisma). */
@@ -46,8 +61,7 @@ export function parseDatabaseUrl(url: string, applicationName = 'drawbridge'): P
   const schemaParam = u.searchParams.get('schema');
   const timeoutParam = u.searchParams.get('connect_timeout') ?? '5';
   if (!/^\d+$/.test(timeoutParam)) throw new DrawbridgeError('P1013', 'connect_timeout must be an integer.');
-  const sslmode = u.searchParams.get('sslmode') ?? 'prefer';
-  const strict = u.searchParams.get('sslaccept') === 'strict';
+  const tls = parseTlsSettings(u.searchParams);
   const clientConfig: pg.ClientConfig = {
     host,
     port,
@@ -59,10 +73,11 @@ export function parseDatabaseUrl(url: string, applicationName = 'drawbridge'): P
     // A silent network partition must not hold a session open for hours: probe idle connections.
     keepAlive: true,
     keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
-    ssl: sslmode === 'require' ? { rejectUnauthorized: strict } : false,
+    ssl: false,
   };
   return {
     clientConfig,
+    tls,
     schema: schemaParam ?? 'public',
     schemaExplicit: schemaParam !== null,
     hostPort: `${host}:${port}`,
@@ -85,34 +100,102 @@ function quoteIdent(name: string): string {
 /** Quotes an identifier for SQL text. */
 export { quoteIdent };
 
+const usesTls = new WeakMap<pg.Client, boolean>();
+
+/** Whether a session from `openSession` uses TLS (undefined for any other client). */
+export function sessionUsesTls(client: pg.Client): boolean | undefined {
+  return usesTls.get(client);
+}
+
+/** node-pg's error when the server answers "N" to SSLRequest; it carries no code to test instead. */
+const NO_SSL_MESSAGE = 'The server does not support SSL connections';
+
+/** The message of an error from any realm (Node's TLS errors may not be this realm's Error). */
+function messageOf(err: unknown): string {
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(err);
+}
+
+/** Whether the next attempt (the other way round) may follow this failure, as libpq decides. */
+function mayFallBack(err: unknown, withTls: boolean): boolean {
+  // allow: the server refused a plain session (pg_hba.conf `hostssl`); prefer: TLS itself failed, or
+  // the server refused the TLS session (pg_hba.conf `hostnossl`). Wrong passwords and unreachable
+  // servers never retry.
+  const state = sqlStateOf(err);
+  if (state === SQLSTATE.INVALID_AUTHORIZATION) return true;
+  if (!withTls) return false;
+  const code = (err as { code?: unknown } | null)?.code;
+  const tlsCode = typeof code === 'string' && (code === 'EPROTO' || code.startsWith('ERR_SSL'));
+  return messageOf(err) === NO_SSL_MESSAGE || tlsCode || certificateProblem(err) !== undefined;
+}
+
+function connectFailure(
+  parsed: ParsedDatabaseUrl,
+  err: unknown,
+  withTls: boolean,
+  earlier: string,
+): DrawbridgeError {
+  const where = `${parsed.hostPort} (database "${parsed.database}")`;
+  const certificate = withTls ? certificateProblem(err) : undefined;
+  if (certificate) {
+    return new DrawbridgeError(
+      'P1011',
+      `TLS certificate verification failed for ${parsed.hostPort}: ${redact(certificate)} (${tlsParameters(parsed.tls)})`,
+      {
+        hint:
+          'sslrootcert must hold the CA that signed the server certificate' +
+          (parsed.tls.verify === 'full' ? ', and the certificate must name the host of the URL.' : '.'),
+        cause: err,
+      },
+    );
+  }
+  const reason = redact(messageOf(err)) + earlier;
+  const noTls = withTls && messageOf(err) === NO_SSL_MESSAGE;
+  const code = noTls ? 'P1011' : connectErrorCode(err);
+  const plainRefused = !withTls && sqlStateOf(err) === SQLSTATE.INVALID_AUTHORIZATION;
+  return new DrawbridgeError(code, `Cannot connect to PostgreSQL at ${where}: ${reason}`, {
+    hint: plainRefused
+      ? `The connection was made without TLS (sslmode=${parsed.tls.mode}); if the server accepts only TLS, set sslmode=require or stronger in the URL.`
+      : 'Check that the server is reachable from here and that the URL user, password and database are right.',
+    cause: err,
+  });
+}
+
 /**
  * Connects and, when the URL names a schema, sets `search_path` to exactly that schema (as Prisma's
- * startup parameter does). Failures throw DrawbridgeError with Prisma's P1xxx code and host:port.
+ * startup parameter does). TLS follows `parsed.tls`: node-pg cannot fall back by itself, so for
+ * `prefer` (TLS first) and `allow` (plain first) a failed attempt is retried the other way, as
+ * libpq does. Failures throw DrawbridgeError with Prisma's P1xxx code and host:port; a certificate
+ * that does not verify is P1011 and says so.
  */
 export async function openSession(
   parsed: ParsedDatabaseUrl,
   create: (config: pg.ClientConfig) => pg.Client = (config) => new pg.Client(config),
 ): Promise<pg.Client> {
-  const client = create(parsed.clientConfig);
-  // An idle-session error (server restart, network cut) must not crash the process; the next query fails.
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    if (parsed.schemaExplicit) await client.query(`SET search_path = ${quoteIdent(parsed.schema)}`);
-    return client;
-  } catch (err) {
-    await client.end().catch(() => undefined);
-    const code = connectErrorCode(err);
-    const reason = redact(err instanceof Error ? err.message : String(err));
-    throw new DrawbridgeError(
-      code,
-      `Cannot connect to PostgreSQL at ${parsed.hostPort} (database "${parsed.database}"): ${reason}`,
-      {
-        hint: 'Check that the server is reachable from here and that the URL user, password and database are right.',
-        cause: err,
-      },
-    );
+  // libpq never uses TLS over a Unix-domain socket.
+  const attempts = parsed.clientConfig.host?.startsWith('/') ? [false] : tlsAttempts(parsed.tls);
+  let earlier = '';
+  for (const [i, withTls] of attempts.entries()) {
+    const ssl = withTls ? tlsConnectOptions(parsed.tls) : false;
+    const client = create({ ...parsed.clientConfig, ssl });
+    // An idle-session error (server restart, network cut) must not crash the process; the next query fails.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      if (parsed.schemaExplicit) await client.query(`SET search_path = ${quoteIdent(parsed.schema)}`);
+      usesTls.set(client, withTls);
+      return client;
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      if (i + 1 < attempts.length && mayFallBack(err, withTls)) {
+        const why = certificateProblem(err) ?? messageOf(err);
+        earlier = ` (first tried ${withTls ? 'with' : 'without'} TLS: ${redact(why)})`;
+        continue;
+      }
+      throw connectFailure(parsed, err, withTls, earlier);
+    }
   }
+  throw new DrawbridgeError('P1001', `Cannot connect to PostgreSQL at ${parsed.hostPort}.`);
 }
 
 /** Closes a session, ignoring errors (a failed close never hides the real outcome). */

@@ -5,10 +5,11 @@
  */
 import type { Clock } from '../base/clock.js';
 import { findLockHolder } from './advisory-lock.js';
-import { closeSession, openSession, parseDatabaseUrl } from './connection.js';
+import { closeSession, openSession, parseDatabaseUrl, sessionUsesTls } from './connection.js';
 import { readMigrationsFolder } from './folder.js';
 import { blockingTables, readLedger } from './ledger.js';
 import { computeStatus, type StatusReport } from './status.js';
+import { describeTls } from './tls-settings.js';
 
 /** Inputs of `getStatus`. */
 export interface GetStatusOptions {
@@ -33,11 +34,12 @@ export async function getStatus(opts: GetStatusOptions): Promise<StatusReport> {
     );
     const row = v.rows[0];
     const server = { version: row?.version ?? 'unknown', versionNum: Number(row?.num ?? 0) };
-    return computeStatus(
+    const report = computeStatus(
       folder,
       ledger,
       lockHolder ? { schemaTables, lockHolder, server } : { schemaTables, server },
     );
+    return { ...report, tls: describeTls(parsed.tls, sessionUsesTls(client) === true) };
   } finally {
     await closeSession(client);
   }

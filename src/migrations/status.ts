@@ -73,6 +73,8 @@ export interface StatusReport {
   warnings: StatusFinding[];
   lockHolder?: LockHolder;
   server?: { version: string; versionNum: number };
+  /** How the session was secured, e.g. "TLS verify-full" or "no TLS (sslmode=disable)" (set by getStatus). */
+  tls?: string;
   /** True exactly when `prisma migrate status` would print "Database schema is up to date!" (exit 0). */
   upToDate: boolean;
 }

@@ -27,7 +27,8 @@ export async function statusCommand(deps: CoreDeps, environment: string): Promis
   }
   const r = result.report;
   const lines = [
-    `Environment ${environment} — ${result.target}${r.server ? ` (PostgreSQL ${r.server.version})` : ''}`,
+    `Environment ${environment} — ${result.target}${r.server ? ` (PostgreSQL ${r.server.version})` : ''}` +
+      (r.tls ? ` · ${r.tls}` : ''),
   ];
   lines.push(`${r.migrations.length} migration(s); migrations folder ${result.migrationsDir}`);
   for (const m of r.migrations)

@@ -5,6 +5,7 @@
  */
 import { DrawbridgeError } from '../../base/errors.js';
 import { registerUrlSecrets, safeDatabaseUrl } from '../../base/redact.js';
+import { libpqTlsEnv, parseTlsSettings } from '../../migrations/tls-settings.js';
 
 /** Connection parameters for pg_dump, pg_restore and psql. */
 export interface PgConnection {
@@ -21,12 +22,12 @@ export interface PgConnection {
   display: string;
 }
 
-/** URL query parameters that libpq also reads from the environment; others (Prisma's) are ignored. */
+/**
+ * URL query parameters that libpq also reads from the environment; others (Prisma's) are ignored.
+ * TLS is not among them: `sslmode` and its files come from the same parser as node-pg's connections
+ * (`ssl=true`, `sslaccept=strict` included), so that backup and migrate agree about one URL.
+ */
 const QUERY_ENV: Readonly<Record<string, string>> = {
-  sslmode: 'PGSSLMODE',
-  sslcert: 'PGSSLCERT',
-  sslkey: 'PGSSLKEY',
-  sslrootcert: 'PGSSLROOTCERT',
   sslcrl: 'PGSSLCRL',
   connect_timeout: 'PGCONNECT_TIMEOUT',
   application_name: 'PGAPPNAME',
@@ -61,6 +62,17 @@ export function pgConnection(databaseUrl: string): PgConnection {
   if (u.password) {
     env.PGPASSWORD = decodeURIComponent(u.password);
   }
+  const tls = parseTlsSettings(u.searchParams);
+  if (tls.password) {
+    throw new DrawbridgeError(
+      'BACKUP_TLS_PASSWORD',
+      `pg_dump and pg_restore cannot be given sslpassword without a command line: ${display}`,
+      {
+        hint: 'Use an sslkey file that is not encrypted, readable only by the user that runs the backup.',
+      },
+    );
+  }
+  Object.assign(env, libpqTlsEnv(tls));
   for (const [key, name] of Object.entries(QUERY_ENV)) {
     const value = u.searchParams.get(key);
     if (value !== null) env[name] = value;

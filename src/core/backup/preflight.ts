@@ -1,7 +1,7 @@
 /** Backup-related preflight facts: database size, pg_dump version, free disk in the backup dir. */
 import { posix } from 'node:path';
-import pg from 'pg';
-import { KEEPALIVE_IDLE_MS } from '../../migrations/connection.js';
+import type pg from 'pg';
+import { closeSession, openSession, parseDatabaseUrl } from '../../migrations/connection.js';
 import { DrawbridgeError, describeError } from '../../base/errors.js';
 import { safeDatabaseUrl } from '../../base/redact.js';
 import type { Executor } from '../../exec/executor.js';
@@ -9,15 +9,17 @@ import { runChecked } from './run-checked.js';
 
 /** Bytes the database takes on disk (`pg_database_size`): the preflight wants 2× this free. */
 export async function estimateBackupSize(databaseUrl: string, connectionTimeoutMs = 10_000): Promise<number> {
-  const client = new pg.Client({
-    connectionString: databaseUrl,
-    connectionTimeoutMillis: connectionTimeoutMs,
-    keepAlive: true,
-    keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
-    query_timeout: 30_000,
-  });
+  let client: pg.Client | undefined;
   try {
-    await client.connect();
+    const parsed = parseDatabaseUrl(databaseUrl, 'drawbridge preflight');
+    client = await openSession({
+      ...parsed,
+      clientConfig: {
+        ...parsed.clientConfig,
+        connectionTimeoutMillis: connectionTimeoutMs,
+        query_timeout: 30_000,
+      },
+    });
     const res = await client.query<{ size: string }>(
       'select pg_database_size(current_database())::text as size',
     );
@@ -26,10 +28,10 @@ export async function estimateBackupSize(databaseUrl: string, connectionTimeoutM
     throw new DrawbridgeError(
       'BACKUP_ESTIMATE_FAILED',
       `Could not read the size of ${safeDatabaseUrl(databaseUrl)}: ${describeError(cause)}`,
-      { cause },
+      { cause, hint: cause instanceof DrawbridgeError ? cause.hint : undefined },
     );
   } finally {
-    await client.end().catch(() => undefined);
+    if (client) await closeSession(client);
   }
 }
 

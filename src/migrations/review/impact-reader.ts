@@ -3,10 +3,9 @@
  * total size and the relation locks other sessions hold right now. One short connection with
  * `default_transaction_read_only` on; the password never appears in errors.
  */
-import pg from 'pg';
-import { KEEPALIVE_IDLE_MS } from '../connection.js';
+import type pg from 'pg';
+import { closeSession, openSession, parseDatabaseUrl } from '../connection.js';
 import { describeError } from '../../base/errors.js';
-import { registerUrlSecrets } from '../../base/redact.js';
 import type { TableFacts } from './impact-estimate.js';
 
 /** A table to look up, by schema and name as the parser produced them. */
@@ -35,20 +34,18 @@ export async function readTableFacts(
   databaseUrl: string,
   tables: TableRef[],
 ): Promise<Map<string, TableFacts>> {
-  registerUrlSecrets(databaseUrl);
-  const client = new pg.Client({
-    connectionString: databaseUrl,
-    application_name: 'drawbridge-review',
-    connectionTimeoutMillis: 5000,
-    keepAlive: true,
-    keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
-    // The server's statement_timeout cannot fire over a silent network: the client gives up too.
-    query_timeout: 10_000,
-    options: '-c default_transaction_read_only=on -c statement_timeout=5000 -c lock_timeout=1000',
-  });
-  client.on('error', () => undefined);
+  let client: pg.Client;
   try {
-    await client.connect();
+    const parsed = parseDatabaseUrl(databaseUrl, 'drawbridge-review');
+    client = await openSession({
+      ...parsed,
+      clientConfig: {
+        ...parsed.clientConfig,
+        // The server's statement_timeout cannot fire over a silent network: the client gives up too.
+        query_timeout: 10_000,
+        options: '-c default_transaction_read_only=on -c statement_timeout=5000 -c lock_timeout=1000',
+      },
+    });
   } catch (err) {
     throw new Error(`cannot connect to the database: ${describeError(err)}`);
   }
@@ -57,7 +54,7 @@ export async function readTableFacts(
     for (const t of tables) out.set(t.key, await factsFor(client, t));
     return out;
   } finally {
-    await client.end().catch(() => undefined);
+    await closeSession(client);
   }
 }
 

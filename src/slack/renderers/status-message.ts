@@ -91,7 +91,8 @@ export function renderStatusMessage(s: EnvironmentStatus): SlackMessage {
   blocks.push(divider(), ...sectionsFromLines(migrationLines(r.migrations)));
   blocks.push(
     context(
-      `Database \`${esc(s.target)}\`${r.server ? ` · PostgreSQL ${esc(r.server.version)}` : ''}`,
+      `Database \`${esc(s.target)}\`${r.server ? ` · PostgreSQL ${esc(r.server.version)}` : ''}` +
+        (r.tls ? ` · ${esc(r.tls)}` : ''),
       r.hasLedger ? '`_prisma_migrations` present' : '`_prisma_migrations` not created yet',
     ),
   );
