@@ -86,6 +86,13 @@ const backupSchema = z
     keep: positiveInt.default(10),
     copyOff: commandArray.optional(),
     copyOffRequired: z.boolean().default(false),
+    /**
+     * Fetches a backup whose local file is gone back from its copy-off location before a restore,
+     * on the host that keeps the backups: `{file}` is the local path to write, `{name}` the file
+     * name, e.g. `["aws", "s3", "cp", "s3://bucket/backups/{name}", "{file}"]`. The fetched file
+     * must have the sha256 recorded at backup time, or it is deleted and the restore refused.
+     */
+    copyBack: commandArray.optional(),
   })
   .strict();
 

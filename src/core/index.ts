@@ -9,6 +9,8 @@ export { applyEnvironment, resolveEnvironment } from './engine-service.js';
 export { reviewEnvironment, reviewFiles } from './review-service.js';
 export type { RunService } from './pipeline/run-service.js';
 export { WAYS_BACK_STATES } from './pipeline/run-view.js';
+export type { BackupList, BackupListing } from './pipeline/backup-list.js';
+export { describeUndone } from './pipeline/later-runs.js';
 export { STEP_TITLES } from './pipeline/types.js';
 export type {
   PipelineEvent,

@@ -7,7 +7,7 @@ import { z } from 'zod';
 
 export type MigrateCommand =
   | { kind: 'help' }
-  | { kind: 'status' | 'plan' | 'history'; environment: string }
+  | { kind: 'status' | 'plan' | 'history' | 'backups'; environment: string }
   | { kind: 'deploy'; environment: string; reason: string }
   | { kind: 'cancel' | 'rollback'; runId: string }
   | { kind: 'maintenance_off'; environment: string };
@@ -23,6 +23,7 @@ export const USAGE = [
   '• `/migrate plan <env>` — what a deploy would do: pending migrations, SQL review, impact, preflight (changes nothing)',
   '• `/migrate deploy <env> [reason…]` — plan, ask the approvers, then back up, apply, verify and announce',
   '• `/migrate history <env>` — recent runs with requester, approvers, outcome, duration and backup',
+  '• `/migrate backups <env>` — the backups (size, sha256, age, where the copies are), each with Restore',
   '• `/migrate cancel <run>` — stop a run before it applies anything',
   '• `/migrate rollback <run>` — the ways back from a failed run (mark rolled back, restore the backup)',
   "• `/migrate maintenance off <env>` — run the environment's maintenance.off command (its approvers; anyone when it names none)",
@@ -67,7 +68,8 @@ export function parseMigrateCommand(text: string): ParseResult {
   switch (v) {
     case 'status':
     case 'plan':
-    case 'history': {
+    case 'history':
+    case 'backups': {
       if (rest.length !== 1)
         return usage(`\`${v}\` takes exactly one environment name, e.g. \`/migrate ${v} staging\`.`);
       const env = parseEnvironment(rest[0]);

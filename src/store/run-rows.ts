@@ -1,5 +1,5 @@
 /** SQLite row shapes of `runs` and `run_steps`, and their mapping to records. */
-import type { Plan, RunRecord, RunState, StepRecord, StepState } from './run-types.js';
+import type { Plan, RevertedMark, RunRecord, RunState, StepRecord, StepState } from './run-types.js';
 export interface RunRow {
   id: string;
   environment: string;
@@ -16,6 +16,7 @@ export interface RunRow {
   updated_at: number;
   started_at: number | null;
   finished_at: number | null;
+  reverted_json?: string | null;
 }
 
 export interface StepRow {
@@ -46,6 +47,7 @@ export function toRunRecord(r: RunRow, approvalRequestedAt: number | null): RunR
     approvalRequestedAt,
     startedAt: r.started_at,
     finishedAt: r.finished_at,
+    ...(r.reverted_json ? { reverted: JSON.parse(r.reverted_json) as RevertedMark } : {}),
   };
 }
 

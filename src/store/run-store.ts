@@ -20,6 +20,7 @@ import {
   isTerminalRunState,
   type EnvironmentLock,
   type Plan,
+  type RevertedMark,
   type RunRecord,
   type StateChange,
   type StepRecord,
@@ -99,6 +100,16 @@ export class RunStore {
     const rows = this.store.db
       .prepare('SELECT * FROM runs WHERE environment = ? ORDER BY created_at DESC, rowid DESC LIMIT ?')
       .all(environment, limit) as RunRow[];
+    return rows.map((r) => toRunRecord(r, this.approvalRequestedAt(r.id)));
+  }
+
+  /** The runs of one environment that started after `at` (ms), oldest first. */
+  listRunsStartedAfter(environment: string, at: number): RunRecord[] {
+    const rows = this.store.db
+      .prepare(
+        'SELECT * FROM runs WHERE environment = ? AND started_at IS NOT NULL AND started_at > ? ORDER BY started_at, rowid',
+      )
+      .all(environment, at) as RunRow[];
     return rows.map((r) => toRunRecord(r, this.approvalRequestedAt(r.id)));
   }
 
@@ -227,6 +238,26 @@ export class RunStore {
     this.store.db
       .prepare('UPDATE runs SET backup_json = ? WHERE id = ?')
       .run(JSON.stringify(redactDeep(backup)), runId);
+  }
+
+  /**
+   * Marks runs whose changes a restore of an older backup undid, with an audit line each. The
+   * caller does it in the transaction that records the restore.
+   */
+  markReverted(runIds: readonly string[], mark: RevertedMark): void {
+    const update = this.store.db.prepare('UPDATE runs SET reverted_json = ? WHERE id = ?');
+    for (const runId of runIds) {
+      const run = this.getRun(runId);
+      if (!run) continue;
+      update.run(JSON.stringify(mark), runId);
+      this.store.audit({
+        actor: mark.actor,
+        action: 'run:reverted',
+        environment: run.environment,
+        runId,
+        detail: { byRunId: mark.byRunId, state: run.state },
+      });
+    }
   }
 
   /**

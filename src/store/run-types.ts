@@ -89,6 +89,21 @@ export interface RunRecord {
   readonly startedAt: number | null;
   /** When it entered a terminal state. */
   readonly finishedAt: number | null;
+  /**
+   * Set when a restore of an older run's backup undid this run's changes; the run keeps its state
+   * (what happened to it is still true), this records what happened to the database since.
+   */
+  readonly reverted?: RevertedMark;
+}
+
+/** A restore of an older backup that undid a run's changes. */
+export interface RevertedMark {
+  /** The run whose backup was restored. */
+  readonly byRunId: string;
+  /** Who restored it (Slack user id). */
+  readonly actor: string;
+  /** When (ms since epoch). */
+  readonly at: number;
 }
 
 export type VoteDecision = 'approve' | 'reject';

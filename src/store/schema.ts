@@ -112,4 +112,6 @@ export const schemaSteps: readonly string[] = [
   CREATE INDEX outbox_pending_coalesce ON outbox(coalesce_key, destination)
     WHERE sent_at IS NULL AND gave_up_at IS NULL AND coalesce_key IS NOT NULL;
   CREATE INDEX outbox_gave_up ON outbox(gave_up_at) WHERE gave_up_at IS NOT NULL;`,
+  // 5: a run whose changes a later restore of an older backup undid: which restore, by whom, when
+  `ALTER TABLE runs ADD COLUMN reverted_json TEXT;`,
 ];

@@ -8,6 +8,8 @@ describe('parseMigrateCommand', () => {
     ['STATUS prod-eu_1', { kind: 'status', environment: 'prod-eu_1' }],
     ['plan staging', { kind: 'plan', environment: 'staging' }],
     ['history production', { kind: 'history', environment: 'production' }],
+    ['backups staging', { kind: 'backups', environment: 'staging' }],
+    ['BACKUPS production', { kind: 'backups', environment: 'production' }],
     ['deploy production', { kind: 'deploy', environment: 'production', reason: '' }],
     [
       'deploy production add  orders index <!channel>',
@@ -36,6 +38,9 @@ describe('parseMigrateCommand', () => {
     ['deploy Prod', /not an environment name/],
     [`deploy staging ${'x'.repeat(301)}`, /reason is longer than 300/],
     ['plan', /exactly one environment/],
+    ['backups', /exactly one environment/],
+    ['backups staging production', /exactly one environment/],
+    ['backups ../staging', /not an environment name/],
     ['cancel', /exactly one run id/],
     ['cancel 123', /not a run id/],
     ['rollback ../../etc', /not a run id/],

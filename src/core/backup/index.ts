@@ -38,3 +38,10 @@ export {
 } from './preflight.js';
 export { pgConnection, publicEnv, type PgConnection } from './pg-connection.js';
 export type { BackupProgress, ProgressListener } from './progress.js';
+export {
+  ensureBackupFile,
+  substituteCopyBack,
+  type BackupFileReady,
+  type BackupFileRef,
+  type CopyBackOptions,
+} from './copy-back.js';

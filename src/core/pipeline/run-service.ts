@@ -24,6 +24,8 @@ import type { PipelineObserver, PlanReport, RunView } from './types.js';
 import { turnMaintenanceOff, type MaintenanceTurnedOff } from './maintenance-state.js';
 import { turnEnvironmentMaintenanceOff, type EnvironmentMaintenanceOff } from './environment-maintenance.js';
 import { markRolledBack, restoreRun, type MarkedRolledBack, type Restored } from './ways-back.js';
+import { listBackups, type BackupList } from './backup-list.js';
+import { runsUndoneBy } from './later-runs.js';
 
 /** Lists the members of a Slack user group (S…); supplied by the Slack layer. */
 export type GroupMembers = ListGroupMembers;
@@ -320,6 +322,17 @@ export class RunService {
   async restore(runId: string, actor: string): Promise<Restored | Refusal> {
     const allowed = await this.authorizeAction('restore', runId, actor);
     return allowed.kind === 'refusal' ? allowed : restoreRun(this.deps, runId, actor, this.emit);
+  }
+
+  /** The later runs of the environment a restore of run `runId`'s backup would undo, oldest first. */
+  undoneBy(runId: string): RunRecord[] {
+    const run = this.runs.getRun(runId);
+    return run ? runsUndoneBy(this.runs, run) : [];
+  }
+
+  /** `/migrate backups <env>`: the environment's backups, where their copies are, Restore offered. */
+  backups(environment: string): Promise<BackupList | Refusal> {
+    return listBackups(this.deps, this.runs, environment);
   }
 
   /** A run as stored, for front ends that only need its record. */

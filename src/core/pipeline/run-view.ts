@@ -12,6 +12,7 @@ import { approvalExpiresAt, tallyVotes } from '../runs/approval-policy.js';
 import { failedMigrationOf, offered, type RunFacts } from '../runs/authorize.js';
 import { statesAllowing } from '../runs/lifecycle.js';
 import { describeVerdict, verdictOf } from './apply-evidence.js';
+import { backupGoneReason, describeUndone, runsUndoneBy } from './later-runs.js';
 import { maintenanceMayBeOn } from './maintenance-state.js';
 import type { StoredBackup } from './run-context.js';
 import type { PlanReport, RunActions, RunView } from './types.js';
@@ -50,6 +51,7 @@ export function runFacts(
 ): RunFacts {
   const steps = runs.listSteps(run.id);
   const verdict = verdictOf(deps, run.id, steps);
+  const backupGone = backupGoneReason(deps, runs, run);
   return {
     run,
     policy: approvalPolicyOf(deps, run.environment),
@@ -58,6 +60,7 @@ export function runFacts(
     votes: runs.listVotes(run.id),
     active: extra.active ?? false,
     hasBackup: storedBackupOf(run) !== undefined,
+    ...(backupGone ? { backupGone } : {}),
     ...(verdict
       ? { evidence: { name: verdict.name, verdict: verdict.verdict, description: describeVerdict(verdict) } }
       : {}),
@@ -91,6 +94,8 @@ export function buildRunView(
   const policy = deps.config.environment(run.environment)?.approvals;
   const required = policy?.required ?? 1;
   const facts = runFacts(deps, runs, run, { active: extra.active ?? false });
+  const actions = actionsFor(facts);
+  const undoes = actions.restore ? runsUndoneBy(runs, run) : [];
   const tally = tallyVotes(facts.votes ?? [], run.planHash, required);
   const steps = facts.steps ?? [];
   const expiresAt = policy ? approvalExpiresAt(run, policy) : undefined;
@@ -108,6 +113,6 @@ export function buildRunView(
     },
     ...(extra.progress ? { progress: extra.progress } : {}),
     ...(report ? { report } : {}),
-    actions: actionsFor(facts),
+    actions: undoes.length ? { ...actions, restoreUndoes: undoes.map((r) => describeUndone([r])) } : actions,
   };
 }

@@ -197,6 +197,8 @@ export interface RunActions {
   readonly evidence?: string;
   /** A verified backup exists to restore. */
   readonly restore: boolean;
+  /** Later runs of the environment a restore of this run's backup would undo (`run id (state)`). */
+  readonly restoreUndoes?: readonly string[];
   readonly retry: boolean;
   /** The run stopped with maintenance mode still on: offer to turn it off. */
   readonly maintenanceOff?: boolean;

@@ -2,7 +2,9 @@
  * The ways back from a failed, cancelled or interrupted run: mark its failed migration rolled back
  * (Prisma's `migrate resolve --rolled-back`), or restore the verified backup the run made and
  * compare the database with the snapshot taken just before the dump. Restore is also open to a run
- * just deployed and still watched (`succeeded`, `monitoring`): a bad deploy found during the watch.
+ * just deployed and still watched (`succeeded`, `monitoring`) or finished (`done`): an application
+ * that broke after a successful migration. Later runs whose changes the backup predates are named
+ * before (core/pipeline/later-runs.ts) and marked reverted after.
  * When each may happen is decided once, by `availability` (core/runs/authorize.ts, from the
  * lifecycle table and the evidence); who may is decided by the caller (RunService.authorizeAction).
  */
@@ -11,12 +13,13 @@ import { getStatus } from '../../migrations/get-status.js';
 import { RestoreStore } from '../../store/restore-store.js';
 import { RunStore } from '../../store/run-store.js';
 import type { RunRecord } from '../../store/run-types.js';
-import { restoreBackup, type SnapshotComparison } from '../backup/index.js';
+import { ensureBackupFile, restoreBackup, type SnapshotComparison } from '../backup/index.js';
 import type { CoreDeps } from '../deps.js';
 import { resolveOnTarget } from '../engine-service.js';
 import { closeTarget, openEnvironmentTarget, resolveTarget } from '../environment-target.js';
 import { applyRunEvent } from '../runs/apply-run-event.js';
 import { availability } from '../runs/authorize.js';
+import { describeUndone, runsUndoneBy } from './later-runs.js';
 import { runFacts, storedBackupOf } from './run-view.js';
 import type { PipelineObserver } from './types.js';
 import { endWayBack } from './way-back-end.js';
@@ -102,6 +105,8 @@ export interface Restored {
   readonly run: RunRecord;
   readonly comparison?: SnapshotComparison;
   readonly durationMs: number;
+  /** Later runs of the environment whose changes the restore undid; each is now marked reverted. */
+  readonly reverted: readonly RunRecord[];
 }
 
 /** The `application_name` of the session that restores run `runId`'s backup (see recover-restores.ts). */
@@ -128,6 +133,8 @@ export async function restoreRun(
   if (closed) return closed;
   const backup = storedBackupOf(run);
   if (!backup) return refusal('NO_BACKUP', `Run ${run.id} made no verified backup to restore.`);
+  // Named in the confirmation before, marked reverted after: the backup predates their changes.
+  const undone = runsUndoneBy(runs, run);
   const locked = runs.acquireEnvironmentLock(run.environment, run.id);
   if (locked.kind === 'refusal') return locked;
   const restores = new RestoreStore(deps.store, deps.clock);
@@ -148,6 +155,34 @@ export async function restoreRun(
     // The restore runs on the executor's host: no tunnel is needed, only the environment looked up once.
     const env = resolveTarget(deps, run.environment);
     if ('kind' in env) throw new DrawbridgeError(env.code, env.message, env.hint ? { hint: env.hint } : {});
+    const file = await ensureBackupFile(
+      env.executor,
+      { ...backup, copiedOff: backup.copyOff?.ok === true },
+      {
+        ...(env.config.backup.copyBack ? { command: env.config.backup.copyBack } : {}),
+        clock: deps.clock,
+        onProgress: (p) => progress(p.message.slice(0, 140)),
+      },
+    );
+    if (file.kind === 'refusal') {
+      restores.finish(record.id, 'failed', { actor: 'system', error: file.message });
+      emit({
+        kind: 'notice',
+        runId,
+        notice: { kind: 'restore_failed', environment: run.environment, runId, error: file.message },
+      });
+      return file;
+    }
+    if (file.kind === 'fetched')
+      emit({
+        kind: 'detail',
+        runId,
+        detail: {
+          title: 'Backup fetched back',
+          text: `${backup.fileName} was no longer on ${env.executor.description}; fetched with ${(file.command ?? []).join(' ')} and its sha256 matches the one recorded at backup time.`,
+          code: true,
+        },
+      });
     const result = await restoreBackup({
       executor: env.executor,
       databaseUrl: env.executorUrl,
@@ -172,14 +207,32 @@ export async function restoreRun(
     // One transaction: a crash leaves either both the run and the restore open, or both closed.
     const moved = runs.atomically(() => {
       restores.finish(record.id, 'restored', { actor });
+      runs.markReverted(
+        undone.map((r) => r.id),
+        { byRunId: run.id, actor, at: deps.clock.now() },
+      );
       return applyRunEvent(runs, runId, 'restore', {
         actor,
         expectedState: run.state,
-        detail: { path: backup.path, identical: c?.identical ?? null },
-        outcome: `restored from ${backup.fileName} by ${actor}${same ? '' : ' (differences found)'}`,
+        detail: { path: backup.path, identical: c?.identical ?? null, reverted: undone.map((r) => r.id) },
+        outcome: `restored from ${backup.fileName} by ${actor}${same ? '' : ' (differences found)'}${
+          undone.length ? `; undid ${describeUndone(undone)}` : ''
+        }`,
       });
     });
     if (moved.kind === 'refusal') return moved;
+    for (const later of undone) {
+      emit({
+        kind: 'detail',
+        runId: later.id,
+        detail: {
+          title: 'Reverted',
+          text: `@${actor} restored the backup of run ${run.id}, taken before this run: its changes are undone.`,
+          mentions: true,
+        },
+      });
+      emit({ kind: 'run:changed', runId: later.id });
+    }
     emit({
       kind: 'notice',
       runId,
@@ -197,6 +250,7 @@ export async function restoreRun(
       kind: 'restored',
       run: runs.getRun(runId) ?? moved.run,
       durationMs: result.durationMs,
+      reverted: undone.map((r) => runs.getRun(r.id) ?? r),
       ...(c ? { comparison: c } : {}),
     };
   } catch (err) {

@@ -20,7 +20,7 @@
  *   back); `RUN_NOT_RESTORABLE` (restore); `RUN_NOT_RETRYABLE` (retry); `RUN_NOT_STOPPED` (turn
  *   maintenance off).
  * - circumstances: `APPROVAL_EXPIRED`, `PLAN_CHANGED` (votes); `RUN_NOT_ACTIVE`,
- *   `TOO_LATE_TO_CANCEL`, `APPLY_STARTED` (cancel); `NO_BACKUP` (restore);
+ *   `TOO_LATE_TO_CANCEL`, `APPLY_STARTED` (cancel); `NO_BACKUP`, `BACKUP_GONE` (restore);
  *   `NOT_PROVEN_ROLLED_BACK`, `NOTHING_FAILED` (mark rolled back).
  * - person: `NOT_AN_APPROVER`, `SELF_APPROVAL`, `ALREADY_VOTED` (votes); `NOT_ALLOWED` (cancel and
  *   the ways back).
@@ -90,6 +90,11 @@ export interface RunFacts {
   readonly active?: boolean;
   /** The run recorded a verified backup. */
   readonly hasBackup?: boolean;
+  /**
+   * Why that backup can no longer be restored, when it cannot: retention removed the file and there
+   * is no off-host copy to fetch back (`backup.copyBack`). See core/pipeline/later-runs.ts.
+   */
+  readonly backupGone?: string;
   /** The verdict on the migration that stopped, when one was reached. */
   readonly evidence?: ApplyEvidence;
   /** The plan hash as computed now (folder, ledger and target re-read); the run's own by default. */
@@ -244,7 +249,11 @@ const RULES: Record<RunAction, ActionRule> = {
   restore: {
     state: wayBackState('restore', 'RUN_NOT_RESTORABLE', 'Restore backup'),
     when: (f) =>
-      f.hasBackup ? undefined : refusal('NO_BACKUP', `Run ${f.run.id} made no verified backup to restore.`),
+      !f.hasBackup
+        ? refusal('NO_BACKUP', `Run ${f.run.id} made no verified backup to restore.`)
+        : f.backupGone
+          ? refusal('BACKUP_GONE', `The backup of run ${f.run.id} is gone: ${f.backupGone}.`)
+          : undefined,
     who: ownerOr('restore'),
   },
   mark_rolled_back: {

@@ -74,7 +74,12 @@ const TABLE: Record<RunEvent, { from: readonly RunState[]; to: RunState }> = {
   interrupt: { from: ['running', 'succeeded', 'monitoring'], to: 'interrupted' },
   approval_lapsed: { from: ['approved'], to: 'awaiting_approval' },
   mark_rolled_back: { from: ['failed', 'interrupted', 'cancelled'], to: 'rolled_back' },
-  restore: { from: ['failed', 'interrupted', 'cancelled', 'succeeded', 'monitoring'], to: 'restored' },
+  // Restore is also open to a finished run: the application broke after a successful migration. Later
+  // runs that backup undoes keep their state and are marked reverted (RunRecord.reverted).
+  restore: {
+    from: ['failed', 'interrupted', 'cancelled', 'succeeded', 'monitoring', 'done'],
+    to: 'restored',
+  },
 };
 
 /**

@@ -20,7 +20,7 @@ function line(v: RunView): string {
     : '—';
   const backup = (r.backup as { fileName?: string } | null)?.fileName;
   return [
-    `*${r.id}* · ${at} UTC · *${r.state.replace('_', ' ')}* · ${r.plan.migrations.length} migration(s)`,
+    `*${r.id}* · ${at} UTC · *${r.state.replace('_', ' ')}*${r.reverted ? ` · *reverted* by the restore of run ${r.reverted.byRunId}` : ''} · ${r.plan.migrations.length} migration(s)`,
     `requested by <@${r.requestedBy}> · approved by ${approvers} · ${duration(v)}${backup ? ` · backup \`${esc(backup)}\`` : ''}`,
     r.outcome ? `_${esc(r.outcome)}_` : '',
     v.undelivered

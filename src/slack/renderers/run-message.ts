@@ -61,7 +61,12 @@ function stateLine(v: RunView): string {
   const r = v.run;
   const label = r.state.replace('_', ' ');
   const outcome = r.outcome ? ` — ${esc(r.outcome)}` : '';
-  return `${STATE_ICON[r.state]} *${label}*${outcome}`;
+  return `${STATE_ICON[r.state]} *${label}*${outcome}${r.reverted ? `\n${revertedLine(r.reverted)}` : ''}`;
+}
+
+/** A run whose changes a restore of an older backup undid keeps its state; this says what followed. */
+export function revertedLine(m: NonNullable<RunView['run']['reverted']>): string {
+  return `:rewind: *reverted* — <@${m.actor}> restored the backup of run ${m.byRunId} (${when(m.at)}), taken before this run`;
 }
 
 function approvalLine(v: RunView): string {
@@ -184,6 +189,7 @@ function actionBlock(v: RunView): Block | undefined {
       ),
     );
   if (a.restore) els.push(button('Restore backup', ACTIONS.restore, id, 'danger'));
+  // Named where Restore is offered; the confirmation modal names them again.
   if (a.retry) els.push(button('Retry', ACTIONS.retry, id));
   return els.length ? { type: 'actions', block_id: `run:${id}`, elements: els } : undefined;
 }
@@ -224,8 +230,14 @@ export function renderRunMessage(v: RunView): SlackMessage {
         `*What ${esc(v.actions.failedMigration ?? 'the migration')} left behind:* ${esc(v.actions.evidence)}`,
       ),
     );
+  if (v.actions.restore && v.actions.restoreUndoes?.length)
+    blocks.push(
+      context(
+        `:warning: Restore backup also undoes the later ${esc(v.actions.restoreUndoes.join(', '))}; they would be marked reverted.`,
+      ),
+    );
   const actions = actionBlock(v);
   if (actions) blocks.push(actions);
-  const text = `Deploy to ${r.environment} (run ${r.id}): ${r.state.replace('_', ' ')}${r.outcome ? ` — ${r.outcome}` : ''}`;
+  const text = `Deploy to ${r.environment} (run ${r.id}): ${r.state.replace('_', ' ')}${r.reverted ? ' (reverted)' : ''}${r.outcome ? ` — ${r.outcome}` : ''}`;
   return finishMessage(text, blocks);
 }

@@ -69,8 +69,8 @@ const STATES: Record<RunAction, readonly RunState[]> = {
   approve: ['awaiting_approval'],
   reject: ['awaiting_approval'],
   cancel: ['planned', 'awaiting_approval', 'approved', 'running'],
-  // The ways back: restore also from a run just deployed (a bad deploy found during the watch).
-  restore: ['succeeded', 'monitoring', 'cancelled', 'failed', 'interrupted'],
+  // The ways back: restore also from a run deployed, watched or done (the application broke after).
+  restore: ['succeeded', 'monitoring', 'done', 'cancelled', 'failed', 'interrupted'],
   mark_rolled_back: ['cancelled', 'failed', 'interrupted'],
   // A new run, once this one ended without its migrations in.
   retry: ['expired', 'cancelled', 'failed', 'interrupted', 'rolled_back', 'restored'],
@@ -320,6 +320,17 @@ describe('authorize: the ways back', () => {
       expect(outcome(authorize('restore', favourable(state, { hasBackup: false })))).toBe('NO_BACKUP');
   });
 
+  it('restore is refused, and not offered, once the backup is gone for good', () => {
+    const gone = { backupGone: 'retention removed it and it was never copied off' };
+    for (const state of STATES.restore) {
+      expect(authorize('restore', favourable(state, gone))).toMatchObject({
+        code: 'BACKUP_GONE',
+        message: 'The backup of run r1 is gone: retention removed it and it was never copied off.',
+      });
+      expect(offered('restore', favourable(state, gone))).toBe(false);
+    }
+  });
+
   it('mark rolled back with a verdict: only when the migration left nothing behind', () => {
     expect(mark('failed', { evidence: verdict('not_applied') })).toBe('allowed');
     for (const v of ['applied', 'partial', 'applied_unrecorded', 'running', 'unknown'] as const)
@@ -366,9 +377,9 @@ describe('authorize: the ways back', () => {
   });
 
   it('words the refusal by the lifecycle table', () => {
-    expect(authorize('restore', favourable('done'))).toMatchObject({
+    expect(authorize('restore', favourable('rolled_back'))).toMatchObject({
       message:
-        'Run r1 is done: Restore backup is only for a succeeded, monitoring, cancelled, failed or interrupted run.',
+        'Run r1 is rolled back: Restore backup is only for a succeeded, monitoring, done, cancelled, failed or interrupted run.',
     });
     expect(authorize('mark_rolled_back', favourable('rolled_back'))).toMatchObject({
       message: 'Run r1 is rolled back: Mark rolled back is only for a cancelled, failed or interrupted run.',

@@ -37,6 +37,8 @@ const ALLOWED: [RunState, RunEvent, RunState][] = [
   ['cancelled', 'restore', 'restored'],
   ['succeeded', 'restore', 'restored'],
   ['monitoring', 'restore', 'restored'],
+  // After a successful migration whose application then broke: later runs are marked, not moved.
+  ['done', 'restore', 'restored'],
 ];
 
 const TERMINAL: RunState[] = [
@@ -116,11 +118,11 @@ describe('run lifecycle', () => {
     expect(isTerminal(state)).toBe(TERMINAL.includes(state));
   });
 
-  it('lets no event leave a terminal state except the ways back from failed, interrupted and cancelled', () => {
+  it('lets no event leave a terminal state except the ways back from failed, interrupted and cancelled, and restore from done', () => {
     for (const [from, event] of ALLOWED) {
       if (isTerminal(from)) {
-        expect(['failed', 'interrupted', 'cancelled']).toContain(from);
-        expect(['mark_rolled_back', 'restore']).toContain(event);
+        expect(['failed', 'interrupted', 'cancelled', 'done']).toContain(from);
+        expect(from === 'done' ? ['restore'] : ['mark_rolled_back', 'restore']).toContain(event);
       }
     }
   });

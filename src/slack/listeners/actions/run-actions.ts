@@ -108,7 +108,10 @@ export function registerRunActions(app: App, ctx: ListenerContext): void {
     // Asked before the modal opens, so nobody types a confirmation for a restore they may not do.
     const allowed = await ctx.runs.authorizeAction('restore', id, user);
     if (allowed.kind === 'refusal') return tell(a.respond, refusalText(allowed));
-    await a.client.views.open({ trigger_id: a.body.trigger_id, view: restoreModal(allowed.run) });
+    await a.client.views.open({
+      trigger_id: a.body.trigger_id,
+      view: restoreModal(allowed.run, ctx.runs.undoneBy(id)),
+    });
   });
   onButton(app, ctx, ACTIONS.maintenanceOff, async (id, user, a) => {
     const r = await ctx.runs.turnMaintenanceOff(id, user);

@@ -7,6 +7,7 @@ import { describeError } from '../../../base/errors.js';
 import { redact } from '../../../base/redact.js';
 import { parseMigrateCommand, USAGE, type MigrateCommand } from '../../parse-migrate-command.js';
 import type { ListenerContext } from '../context.js';
+import { backupsCommand } from './backups-command.js';
 import { deployCommand } from './deploy-command.js';
 import { maintenanceOffCommand } from './maintenance-command.js';
 import { historyCommand, planCommand } from './plan-command.js';
@@ -25,6 +26,8 @@ function ackText(cmd: Exclude<MigrateCommand, { kind: 'help' }>): string {
       return `:clipboard: Planning a deploy to *${cmd.environment}*; the plan will be posted here for approval…`;
     case 'history':
       return `:scroll: Reading the history of *${cmd.environment}*…`;
+    case 'backups':
+      return `:floppy_disk: Listing the backups of *${cmd.environment}*…`;
     case 'cancel':
       return `:stop_sign: Cancelling run ${cmd.runId}…`;
     case 'rollback':
@@ -48,6 +51,8 @@ function dispatch(
       return planCommand(ctx, cmd.environment, respond);
     case 'history':
       return historyCommand(ctx, cmd.environment, respond);
+    case 'backups':
+      return backupsCommand(ctx, cmd.environment, respond);
     case 'deploy':
       return deployCommand(ctx, { environment: cmd.environment, reason: cmd.reason, user, channel }, respond);
     case 'cancel':

@@ -36,7 +36,7 @@ export async function rollbackCommand(
   if (!view.actions.markRolledBack && !view.actions.restore) {
     await respond({
       response_type: 'ephemeral',
-      text: `:information_source: Run ${runId} is ${view.run.state.replace('_', ' ')}: there is nothing to roll back. The ways back are for a failed, cancelled or interrupted run, and Restore backup also for one just deployed and still watched.`,
+      text: `:information_source: Run ${runId} is ${view.run.state.replace('_', ' ')}: there is nothing to roll back. The ways back are for a failed, cancelled or interrupted run, and Restore backup also for a deployed run while its backup exists.`,
     });
     return 'nothing';
   }
