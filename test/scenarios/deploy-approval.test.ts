@@ -229,7 +229,8 @@ describe('deploy with approvals', () => {
     expect(finalText).toContain('done');
     expect(finalText).toContain('Backup');
     expect(finalText).toContain('Health check');
-    expect(buttonsOf(final)).toEqual([]);
+    // A done run keeps one way back while its backup exists (issue 11, defect 8).
+    expect(buttonsOf(final)).toEqual(['run_restore']);
     const updates = bot.emu.calls.filter((c) => c.method === 'chat.update' && c.args.ts === msg.ts);
     expect(updates.length).toBeGreaterThanOrEqual(5);
 
