@@ -19,6 +19,7 @@ import {
   runIdOf,
   runMessages,
   threadOf,
+  waitForActiveQuery,
   waitForRunState,
 } from '../support/run-scenario.js';
 import { seedLedger } from '../support/seed-ledger.js';
@@ -246,13 +247,8 @@ describe('failures and the ways back', () => {
       () => bot.app.runs.runs.listSteps(runId).find((s) => s.name === 'apply' && s.state === 'running'),
       { what: 'apply running', timeoutMs: 20_000 },
     );
-    for (let i = 0; i < 200; i++) {
-      const sleeping = await dbSlow.query(
-        `select 1 from pg_stat_activity where query like '%pg_sleep(20)%' and pid <> pg_backend_pid()`,
-      );
-      if (sleeping.rowCount) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    // This database's session only: another file runs the same slow fixture beside this one.
+    await waitForActiveQuery(dbSlow, '%pg_sleep(20)%');
     await bot.emu.waitFor(
       () => buttonsOf(currentMessage(bot, CHANNEL, ts)).includes('run_cancel') || undefined,
       { what: 'cancel button' },
