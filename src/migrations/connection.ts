@@ -171,6 +171,7 @@ function connectFailure(
 export async function openSession(
   parsed: ParsedDatabaseUrl,
   create: (config: pg.ClientConfig) => pg.Client = (config) => new pg.Client(config),
+  options: { searchPath?: boolean } = {},
 ): Promise<pg.Client> {
   // libpq never uses TLS over a Unix-domain socket.
   const attempts = parsed.clientConfig.host?.startsWith('/') ? [false] : tlsAttempts(parsed.tls);
@@ -182,7 +183,10 @@ export async function openSession(
     client.on('error', () => undefined);
     try {
       await client.connect();
-      if (parsed.schemaExplicit) await client.query(`SET search_path = ${quoteIdent(parsed.schema)}`);
+      // A reading session may skip this (searchPath: false) and qualify its names instead, so that
+      // nothing is left on a pooled server connection.
+      if (parsed.schemaExplicit && options.searchPath !== false)
+        await client.query(`SET search_path = ${quoteIdent(parsed.schema)}`);
       usesTls.set(client, withTls);
       return client;
     } catch (err) {

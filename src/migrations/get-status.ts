@@ -24,9 +24,10 @@ export interface GetStatusOptions {
 export async function getStatus(opts: GetStatusOptions): Promise<StatusReport> {
   const folder = await readMigrationsFolder(opts.migrationsDir);
   const parsed = parseDatabaseUrl(opts.databaseUrl, 'drawbridge status');
-  const client = await openSession(parsed);
+  // Status may read through a pooler: it sets nothing on the session and names the schema instead.
+  const client = await openSession(parsed, undefined, { searchPath: false });
   try {
-    const ledger = await readLedger(client);
+    const ledger = await readLedger(client, parsed.schemaExplicit ? parsed.schema : undefined);
     const schemaTables = ledger === null ? await blockingTables(client, parsed.schema) : [];
     const lockHolder = await findLockHolder(client);
     const v = await client.query<{ version: string; num: string }>(

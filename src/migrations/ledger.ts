@@ -39,12 +39,17 @@ interface RawRow {
   applied_steps_count: number;
 }
 
-/** Reads every row ordered by `started_at` like Prisma. Returns null when the table does not exist. */
-export async function readLedger(client: pg.Client): Promise<LedgerRow[] | null> {
+/**
+ * Reads every row ordered by `started_at` like Prisma. Returns null when the table does not exist.
+ * With `schema` the table is named in that schema (a session that sets no search_path).
+ */
+export async function readLedger(client: pg.Client, schema?: string): Promise<LedgerRow[] | null> {
+  const table =
+    schema === undefined ? '"_prisma_migrations"' : `"${schema.replace(/"/g, '""')}"."_prisma_migrations"`;
   try {
     const res = await client.query<RawRow>(
       'SELECT "id","checksum","finished_at","migration_name","logs","rolled_back_at","started_at","applied_steps_count" ' +
-        'FROM "_prisma_migrations" ORDER BY "started_at" ASC',
+        `FROM ${table} ORDER BY "started_at" ASC`,
     );
     return res.rows.map((r) => ({
       id: r.id,

@@ -161,6 +161,24 @@ describe.each([1, 3])(
       expect(parsed.counts).toMatchObject({ pending: 2 });
     });
 
+    // One server connection: a search_path left by status would be seen by the next client.
+    (poolSize === 1 ? it : it.skip)(
+      'reads status through the pooler with ?schema= and leaves no search_path on the pooled connection',
+      async () => {
+        const withSchema = new URL(bouncer.url(db.name));
+        withSchema.searchParams.set('schema', 'app');
+        process.env.PGB_SCHEMA_URL = withSchema.toString();
+        const config = writeConfig(dir, 'schema.yml', '{ urlEnv: PGB_SCHEMA_URL }');
+        const res = await cli(['status', '--env', 'staging', '--json', '--config', config]);
+        expect(res.err).not.toContain('Error');
+        const [after] = await throughPool<{ path: string }>(
+          bouncer.url(db.name),
+          "SELECT current_setting('search_path') AS path",
+        );
+        expect(after?.path).toBe('"$user", public');
+      },
+    );
+
     it('deploys on the direct URL while the application keeps using the pool, leaving nothing behind', async () => {
       const pooled = bouncer.url(db.name);
       const traffic = appTraffic(pooled, 4);
