@@ -105,8 +105,9 @@ export async function openTarget(env: ResolvedEnvironment): Promise<EnvironmentT
   }
   const real = new URL(env.executorUrl);
   const tunnel = await env.executor.openTunnel(real.hostname, Number(real.port || '5432'));
+  // libpq's hostaddr: connect to the tunnel, but check the server's certificate against the real host.
   const local = new URL(env.executorUrl);
-  local.hostname = tunnel.localHost;
+  local.searchParams.set('hostaddr', tunnel.localHost);
   local.port = String(tunnel.localPort);
   let closing: Promise<void> | undefined;
   return { ...env, url: local.toString(), close: () => (closing ??= tunnel.close()) };

@@ -5,6 +5,8 @@
  * tls-settings.ts) are honoured. Every node-pg connection Drawbridge opens is parsed here. Connection
  * failures become a DrawbridgeError naming host:port, never the password; a certificate error says so.
  */
+import { isIP } from 'node:net';
+import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls';
 import pg from 'pg';
 import { DrawbridgeError } from '../base/errors.js';
 import { redact, registerSecret } from '../base/redact.js';
@@ -27,6 +29,11 @@ export interface ParsedDatabaseUrl {
   clientConfig: pg.ClientConfig;
   /** TLS as libpq would use it for this URL. */
   tls: TlsSettings;
+  /**
+   * libpq's `hostaddr`: connect to this address while `host` stays the name the server's certificate
+   * is checked against (how a tunnel keeps `verify-full` meaningful). Undefined without `hostaddr`.
+   */
+  tlsServerName?: string;
   /** The schema Prisma would use: the `schema` parameter, else `public`. */
   schema: string;
   /** True when the URL names the schema explicitly (then search_path is set to it alone, like Prisma). */
@@ -62,8 +69,9 @@ export function parseDatabaseUrl(url: string, applicationName = 'drawbridge'): P
   const timeoutParam = u.searchParams.get('connect_timeout') ?? '5';
   if (!/^\d+$/.test(timeoutParam)) throw new DrawbridgeError('P1013', 'connect_timeout must be an integer.');
   const tls = parseTlsSettings(u.searchParams);
+  const hostaddr = u.searchParams.get('hostaddr');
   const clientConfig: pg.ClientConfig = {
-    host,
+    host: hostaddr ?? host,
     port,
     user: decodeURIComponent(u.username) || undefined,
     password,
@@ -82,6 +90,7 @@ export function parseDatabaseUrl(url: string, applicationName = 'drawbridge'): P
     schemaExplicit: schemaParam !== null,
     hostPort: `${host}:${port}`,
     database,
+    ...(hostaddr ? { tlsServerName: host } : {}),
   };
 }
 
@@ -177,7 +186,7 @@ export async function openSession(
   const attempts = parsed.clientConfig.host?.startsWith('/') ? [false] : tlsAttempts(parsed.tls);
   let earlier = '';
   for (const [i, withTls] of attempts.entries()) {
-    const ssl = withTls ? tlsConnectOptions(parsed.tls) : false;
+    const ssl = withTls ? withServerName(tlsConnectOptions(parsed.tls), parsed) : false;
     const client = create({ ...parsed.clientConfig, ssl });
     // An idle-session error (server restart, network cut) must not crash the process; the next query fails.
     client.on('error', () => undefined);
@@ -200,6 +209,22 @@ export async function openSession(
     }
   }
   throw new DrawbridgeError('P1001', `Cannot connect to PostgreSQL at ${parsed.hostPort}.`);
+}
+
+/**
+ * With `hostaddr` (a tunnel), the certificate is checked against `host`, not the address connected
+ * to: SNI names it (when it is a name), and `verify-full` checks the name or address in `host`.
+ */
+function withServerName(opts: ConnectionOptions, parsed: ParsedDatabaseUrl): ConnectionOptions {
+  const name = parsed.tlsServerName;
+  if (!name) return opts;
+  return {
+    ...opts,
+    ...(isIP(name) === 0 ? { servername: name } : {}),
+    ...(parsed.tls.verify === 'full'
+      ? { checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(name, cert) }
+      : {}),
+  };
 }
 
 /** Closes a session, ignoring errors (a failed close never hides the real outcome). */

@@ -22,6 +22,7 @@ import { tlsConnectOptions } from '../../src/migrations/tls-settings.js';
 import { renderStatusMessage } from '../../src/slack/renderers/status-message.js';
 import { makeFolder } from '../migrations/folder-helpers.js';
 import { startTlsCluster, stopTlsCluster, type TlsCluster } from '../support/tls-cluster.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 
 let tls: TlsCluster;
 let work: string;
@@ -169,5 +170,30 @@ describe('refusals', () => {
     const conn = pgConnection(tls.url('app', 'ssl=true&sslaccept=strict&sslrootcert=/etc/ca.pem'));
     expect(conn.env).toMatchObject({ PGSSLMODE: 'verify-full', PGSSLROOTCERT: '/etc/ca.pem' });
     expect(conn.args.join(' ')).not.toMatch(/ssl/);
+  });
+});
+
+describe('through a tunnel (libpq hostaddr)', () => {
+  it('connects to the tunnel and checks the certificate against the real host name', async () => {
+    const direct = new URL(verifyFull());
+    const proxy = await TcpProxy.start({ host: direct.hostname, port: Number(direct.port) });
+    try {
+      const tunnelled = (host: string): string => {
+        const u = new URL(verifyFull());
+        u.hostname = host;
+        u.port = String(proxy.port);
+        u.searchParams.set('hostaddr', '127.0.0.1');
+        return u.toString();
+      };
+      // The certificate names localhost: checked against the name, connected through the tunnel.
+      expect(await sessionSsl(tunnelled('localhost'))).toBe(true);
+      expect(proxy.accepted).toBeGreaterThan(0);
+      // A name the certificate does not carry fails, although the address connected to is the same.
+      await expect(openSession(parseDatabaseUrl(tunnelled('db.invalid')))).rejects.toMatchObject({
+        code: 'P1011',
+      });
+    } finally {
+      await proxy.close();
+    }
   });
 });
