@@ -1,7 +1,7 @@
 /**
- * A second connection beside the migration session: it sees which sessions block the migration
- * session while a statement waits for a lock, and cancels the running statement on abort
- * (`pg_cancel_backend`), which the migration session itself cannot do while busy.
+ * A second connection beside the migration session: the guarded session's probe (is the migration
+ * session still working, and who blocks it) and the INVALID-index check after a failed CONCURRENTLY.
+ * Cancel goes over a connection of its own (guarded-session.ts), never over this one.
  */
 import type pg from 'pg';
 import { openSession, closeSession, type ParsedDatabaseUrl } from './connection.js';
@@ -40,24 +40,6 @@ export class SessionWatch {
     return new SessionWatch(client, targetPid);
   }
 
-  /** Sessions the watched session is waiting for right now (empty when it is not waiting). */
-  async blockers(): Promise<Blocker[]> {
-    const res = await this.client.query<BlockerRow>(
-      `SELECT a.pid, a.application_name, a.state,
-              floor(extract(epoch FROM (clock_timestamp() - a.xact_start)) * 1000)::bigint::text AS xact_age_ms,
-              a.query
-         FROM pg_stat_activity a WHERE a.pid = ANY (pg_blocking_pids($1)) ORDER BY a.pid`,
-      [this.targetPid],
-    );
-    return res.rows.map((r) => ({
-      pid: r.pid,
-      applicationName: r.application_name ?? '',
-      state: r.state ?? 'unknown',
-      xactAgeMs: r.xact_age_ms === null ? null : Number(r.xact_age_ms),
-      query: r.query ?? '',
-    }));
-  }
-
   /**
    * One look at the watched session: its state (undefined when it is gone) and who blocks it.
    */
@@ -92,11 +74,6 @@ export class SessionWatch {
     const stream = (this.client as unknown as { connection?: { stream?: { destroy(): void } } }).connection
       ?.stream;
     stream?.destroy();
-  }
-
-  /** Cancels the statement the watched session is running. */
-  async cancel(): Promise<void> {
-    await this.client.query('SELECT pg_cancel_backend($1)', [this.targetPid]);
   }
 
   /** Indexes left INVALID (e.g. by a failed CREATE INDEX CONCURRENTLY), as `schema.name` keys. */

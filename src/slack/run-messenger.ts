@@ -8,7 +8,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../base/clock.js';
-import { describeError } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import type { Deliverer, DeliveryResult, OutboxWorker } from '../core/index.js';
 import type { SlackWebClient } from '../core/index.js';
@@ -295,10 +294,5 @@ export class RunMessenger {
       ? [...(title ? [section(title)] : []), codeSection(detail.text)]
       : [section(truncate(`${title}${title && body ? '\n' : ''}${body ?? ''}`, 3000))];
     return finishMessage(`${detail.title}: ${detail.text}`.slice(0, 2900), blocks);
-  }
-
-  /** Logs a delivery given up (the caller may also tell the run's thread). */
-  gaveUp(kind: string, runId: string | undefined, error: string): void {
-    this.opts.logger.error({ kind, runId, error: describeError(error) }, 'a Slack message was given up');
   }
 }

@@ -21,17 +21,6 @@ export interface AuditEntry {
   detail: unknown;
 }
 
-/** A message waiting to be delivered (Slack, Statuspage, webhook) and its delivery state. */
-export interface OutboxItem {
-  id: number;
-  kind: string;
-  payload: unknown;
-  attempts: number;
-  nextAttemptAt: number;
-  sentAt: number | null;
-  lastError: string | null;
-}
-
 export class Store {
   readonly db: Database.Database;
   readonly clock: Clock;
@@ -144,54 +133,6 @@ export class Store {
       runId: r.run_id,
       detail: r.detail === null ? null : (JSON.parse(r.detail) as unknown),
     }));
-  }
-
-  /** Queues a message for delivery (redacted). */
-  enqueue(kind: string, payload: unknown): number {
-    const now = this.clock.now();
-    const res = this.db
-      .prepare('INSERT INTO outbox (kind, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?)')
-      .run(kind, JSON.stringify(redactDeep(payload)), now, now);
-    return Number(res.lastInsertRowid);
-  }
-
-  /** Messages due for a delivery attempt, oldest first. */
-  dueOutbox(limit = 50): OutboxItem[] {
-    const rows = this.db
-      .prepare(
-        'SELECT id, kind, payload, attempts, next_attempt_at, sent_at, last_error FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?',
-      )
-      .all(this.clock.now(), limit) as {
-      id: number;
-      kind: string;
-      payload: string;
-      attempts: number;
-      next_attempt_at: number;
-      sent_at: number | null;
-      last_error: string | null;
-    }[];
-    return rows.map((r) => ({
-      id: r.id,
-      kind: r.kind,
-      payload: JSON.parse(r.payload) as unknown,
-      attempts: r.attempts,
-      nextAttemptAt: r.next_attempt_at,
-      sentAt: r.sent_at,
-      lastError: r.last_error,
-    }));
-  }
-
-  markSent(id: number): void {
-    this.db
-      .prepare('UPDATE outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ?')
-      .run(this.clock.now(), id);
-  }
-
-  /** Records a failed attempt and when to try again. */
-  markFailed(id: number, error: string, retryAt: number): void {
-    this.db
-      .prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?')
-      .run(redact(error), retryAt, id);
   }
 
   close(): void {

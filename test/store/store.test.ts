@@ -45,18 +45,6 @@ describe('store', () => {
     expect(() => store.db.prepare('DELETE FROM audit WHERE id = ?').run(id)).toThrow(/append-only/);
   });
 
-  it('delivers outbox items in order and retries failed ones later', async () => {
-    const a = store.enqueue('slack.post', { text: 'one' });
-    const b = store.enqueue('slack.post', { text: 'two' });
-    expect(store.dueOutbox().map((i) => i.id)).toEqual([a, b]);
-    store.markSent(a);
-    store.markFailed(b, 'ratelimited', clock.now() + 60_000);
-    expect(store.dueOutbox()).toEqual([]);
-    await clock.advance(60_000);
-    const due = store.dueOutbox();
-    expect(due.map((i) => [i.id, i.attempts, i.lastError])).toEqual([[b, 1, 'ratelimited']]);
-  });
-
   it('upgrades a version-1 database in place, keeping its runs', () => {
     const old = mkdtempSync(join(tmpdir(), 'drawbridge-store-v1-'));
     // A database exactly as version 1 left it: the first schema step and nothing after it.

@@ -6,7 +6,6 @@
 import { DrawbridgeError } from '../../base/errors.js';
 import type { EnvironmentConfig } from '../../config/file-schema.js';
 import type { Executor } from '../../exec/executor.js';
-import type { IncidentRef } from '../../integrations/statuspage-types.js';
 import type { RunRecord } from '../../store/run-types.js';
 import type { RunStore } from '../../store/run-store.js';
 import type { BackupRecord, DatabaseSnapshot } from '../backup/index.js';
@@ -22,7 +21,6 @@ export interface StoredBackup extends BackupRecord {
 
 /** Facts steps hand to later steps. */
 export interface RunScratch {
-  statuspage?: IncidentRef;
   maintenanceOn: boolean;
   backup?: StoredBackup;
   countsBefore?: Record<string, number | null>;
