@@ -170,3 +170,27 @@ export function howToCheck(start: Extract<JournalEntry, { kind: 'migration' }>):
     `SELECT pid, state, query FROM pg_stat_activity WHERE pid = ${start.pid};`
   );
 }
+
+/** What a failure the engine saw end left behind (no crash, no lost session). Pure. */
+export function cleanFailureOutcome(
+  name: string,
+  mode: ApplyMode,
+  committed: number[],
+  units: number,
+): MigrationOutcome {
+  if (mode === 'opaque')
+    return {
+      verdict: 'unknown',
+      message: `${name} ran as one script Drawbridge could not parse; part of it may have committed if it controls its own transactions.`,
+    };
+  if (committed.length === 0)
+    return {
+      verdict: 'not_applied',
+      message: `${name} failed and its transaction was rolled back: it left no changes behind.`,
+    };
+  return {
+    verdict: 'partial',
+    committed,
+    message: `${name} failed after statement(s) ${committed.join(', ')} of ${units} had committed: it is partly applied.`,
+  };
+}

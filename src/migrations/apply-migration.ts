@@ -20,7 +20,6 @@ import { applySteps } from './apply-steps.js';
 import type { Blocker } from './session-watch.js';
 
 export * from './apply-primitives.js';
-export { stepsProblem } from './apply-steps.js';
 
 /** `atomic`: BEGIN; the script; the finish and COMMIT in one round trip. */
 async function applyAtomic(ctx: ApplyContext, m: MigrationToApply): Promise<ApplyOutcome> {

@@ -1,26 +1,23 @@
 /**
  * Native `migrate deploy`: Prisma's bookkeeping on one session (advisory lock 72707369, ledger
- * initialisation, one row per migration, each file one simple-query script), plus lock safety:
- * session lock_timeout/statement_timeout, retries on 55P03, cancellation, statement-by-statement
- * execution of files that cannot run in a transaction block.
+ * initialisation, one row per migration), with the SQL and the ledger finish committed together
+ * (apply-migration.ts), exactly the approved bytes (prepare-file.ts), a watchdog on the session
+ * (guarded-session.ts), and the outcome after a lost session decided from evidence (outcome-check.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type pg from 'pg';
 import { systemClock, type Clock } from '../base/clock.js';
 import { describeError, refusal } from '../base/errors.js';
 import { sqlStateOf } from '../base/sqlstate.js';
 import { acquireMigrationLock, releaseAdvisoryLock } from './advisory-lock.js';
 import {
+  cleanFailureOutcome,
   lastMigration,
-  type ApplyMode,
   type JournalEntry,
   type JournalSink,
   type MigrationOutcome,
 } from './apply-journal.js';
-import { applyMigration, ledgerTableName, stepsProblem, type ApplyContext } from './apply-migration.js';
-import { checksumOf } from './checksum.js';
+import { applyMigration, ledgerTableName, type ApplyContext } from './apply-migration.js';
 import { parseDatabaseUrl, quoteIdent, type ParsedDatabaseUrl } from './connection.js';
 import type { DeployEvent, DeployFailure, DeployResult } from './deploy-events.js';
 import { p3018Logs } from './failure-logs.js';
@@ -29,11 +26,9 @@ import { DEFAULT_WATCHDOG, GuardedSession, type WatchdogOptions } from './guarde
 import { insertStartedRow, isFailedRow, markRowFailed, readLedger, type LedgerRow } from './ledger.js';
 import { initializeLedger, p3019Refusal } from './ledger-init.js';
 import { checkOutcome } from './outcome-check.js';
-import { applyMode, mayNeedSplit, splitStatements, type SqlStatement } from './sql-statements.js';
+import { prepareFile } from './prepare-file.js';
 import { compareWithApproved } from './plan-binding.js';
 import { p3009Message } from './status.js';
-
-export { compareWithApproved } from './plan-binding.js';
 
 export type { DeployEvent, DeployResult, DeployFailure, InvalidIndex } from './deploy-events.js';
 
@@ -102,7 +97,7 @@ async function prepareSession(
 }
 
 /** How often (ms) the server checks, during a migration, that Drawbridge is still connected. */
-export const CLIENT_CHECK_INTERVAL_MS = 1000;
+const CLIENT_CHECK_INTERVAL_MS = 1000;
 
 interface RunState {
   session: GuardedSession;
@@ -115,52 +110,6 @@ interface RunState {
   ledgerTable: string;
   applied: string[];
 }
-
-/** One migration as it will be sent: the bytes re-read just before, checked against the approval. */
-type Prepared =
-  | { ok: true; script: string; checksum: string; statements: SqlStatement[] | null; mode: ApplyMode }
-  | { ok: false; code: string; message: string };
-
-async function prepareFile(m: MigrationEntry, approved: string | undefined): Promise<Prepared> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(join(m.dir, 'migration.sql'));
-  } catch (err) {
-    return {
-      ok: false,
-      code: 'P3015',
-      message: m.problem?.message ?? `Cannot read ${m.name}/migration.sql: ${String(err)}`,
-    };
-  }
-  const checksum = checksumOf(bytes);
-  const expected = approved ?? m.checksum;
-  if (expected !== undefined && checksum !== expected.toLowerCase()) {
-    return {
-      ok: false,
-      code: 'PLAN_CHANGED',
-      message: `${m.name}/migration.sql changed after ${approved ? 'it was approved' : 'the deploy read it'} (checksum ${expected.slice(0, 12)} is now ${checksum.slice(0, 12)}); nothing of it was applied.`,
-    };
-  }
-  let script: string;
-  try {
-    script = utf8.decode(bytes);
-  } catch {
-    return { ok: false, code: 'P3015', message: `${m.name}/migration.sql is not valid UTF-8.` };
-  }
-  // [] = only ordinary transactional statements (no parse needed); null = the parser rejected the file.
-  const statements = mayNeedSplit(script) ? await splitStatements(script).catch(() => null) : [];
-  const mode = applyMode(statements);
-  const problem = mode === 'steps' && statements ? stepsProblem(statements) : undefined;
-  if (problem)
-    return {
-      ok: false,
-      code: 'UNSAFE_TRANSACTIONS',
-      message: `${m.name} cannot be applied safely: ${problem}`,
-    };
-  return { ok: true, script, checksum, statements, mode };
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Applies the pending list in order; stops at the first failure. */
 async function applyAll(
@@ -271,31 +220,12 @@ async function applyAll(
       attempts: r.attempts,
       invalidIndexes: r.invalidIndexes,
       blockers: r.blockers,
-      evidence: failedEvidence(m.name, file.mode, r.committed, units),
+      evidence: cleanFailureOutcome(m.name, file.mode, r.committed, units),
       ...(sqlState ? { sqlState } : {}),
     };
     return done(opts.signal?.aborted ? 'cancelled' : 'failed', { failure });
   }
   return done(st.applied.length === 0 ? 'nothing_to_apply' : 'succeeded');
-}
-
-/** What a clean failure left behind, from what the engine saw itself. Pure. */
-function failedEvidence(name: string, mode: ApplyMode, committed: number[], units: number): MigrationOutcome {
-  if (mode === 'opaque')
-    return {
-      verdict: 'unknown',
-      message: `${name} ran as one script Drawbridge could not parse; part of it may have committed if it controls its own transactions.`,
-    };
-  if (committed.length === 0)
-    return {
-      verdict: 'not_applied',
-      message: `${name} failed and its transaction was rolled back: it left no changes behind.`,
-    };
-  return {
-    verdict: 'partial',
-    committed,
-    message: `${name} failed after statement(s) ${committed.join(', ')} of ${units} had committed: it is partly applied.`,
-  };
 }
 
 /**
