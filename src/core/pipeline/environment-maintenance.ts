@@ -7,15 +7,12 @@
  */
 import { describeError, refusal, type Refusal } from '../../base/errors.js';
 import { RunStore } from '../../store/run-store.js';
-import { runChecked, tail } from '../backup/run-checked.js';
 import type { CoreDeps } from '../deps.js';
 import { resolveTarget } from '../environment-target.js';
 import { authorizeEnvironmentMaintenanceOff, MAINTENANCE_OFF_STATES } from '../runs/authorize.js';
-import { maintenanceMayBeOn } from './maintenance-state.js';
+import { maintenanceMayBeOn, runMaintenanceOffCommand } from './maintenance-state.js';
 import type { PipelineObserver } from './types.js';
 
-/** How long the maintenance-off command may take. */
-const COMMAND_TIMEOUT_MS = 120_000;
 /** How many recent runs of the environment are looked at for maintenance left on. */
 const RECENT_RUNS = 50;
 
@@ -66,17 +63,9 @@ export async function turnEnvironmentMaintenanceOff(
       `Run ${lock.runId} is working on ${environment}; it turns maintenance mode off itself.`,
       'Wait for it to end, then try again if maintenance mode is still on.',
     );
-  const [command, ...args] = maintenance.off;
-  if (!command) return refusal('COMMAND_EMPTY', 'maintenance.off is empty.');
-  const lines: string[] = [];
+  let output: string;
   try {
-    await runChecked(
-      resolved.executor,
-      { command, args, cwd: resolved.config.prisma.cwd, timeoutMs: COMMAND_TIMEOUT_MS },
-      'Maintenance off',
-      { failed: 'COMMAND_FAILED', cancelled: 'COMMAND_CANCELLED' },
-      (l) => lines.push(l.line),
-    );
+    output = await runMaintenanceOffCommand(resolved);
   } catch (err) {
     deps.store.audit({
       actor,
@@ -86,7 +75,6 @@ export async function turnEnvironmentMaintenanceOff(
     });
     return refusal('MAINTENANCE_OFF_FAILED', `Turning maintenance mode off failed: ${describeError(err)}`);
   }
-  const output = tail(lines.join('\n'), 40);
   const recorded = recordOff(deps, runs, environment, actor, output, emit);
   deps.store.audit({
     actor,

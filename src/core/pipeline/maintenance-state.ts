@@ -4,17 +4,35 @@
  * way to turn it off afterwards (the environment's `maintenance.off` command, recorded as the run's
  * maintenance_off step).
  */
-import { describeError, refusal, type Refusal } from '../../base/errors.js';
+import { DrawbridgeError, describeError, refusal, type Refusal } from '../../base/errors.js';
 import type { EnvironmentConfig } from '../../config/file-schema.js';
 import { RunStore } from '../../store/run-store.js';
 import type { RunRecord, StepRecord } from '../../store/run-types.js';
 import { runChecked, tail } from '../backup/run-checked.js';
 import type { CoreDeps } from '../deps.js';
-import { resolveTarget } from '../environment-target.js';
+import { resolveTarget, type ResolvedEnvironment } from '../environment-target.js';
 import type { PipelineObserver } from './types.js';
 
 /** How long the maintenance-off command may take. */
 const COMMAND_TIMEOUT_MS = 120_000;
+
+/**
+ * Runs the environment's `maintenance.off` command on its executor (in `prisma.cwd`, like the
+ * pipeline's maintenance steps) and returns the tail of its output. Throws when it fails.
+ */
+export async function runMaintenanceOffCommand(env: ResolvedEnvironment): Promise<string> {
+  const [command, ...args] = env.config.maintenance?.off ?? [];
+  if (!command) throw new DrawbridgeError('COMMAND_EMPTY', 'maintenance.off is empty.');
+  const lines: string[] = [];
+  await runChecked(
+    env.executor,
+    { command, args, cwd: env.config.prisma.cwd, timeoutMs: COMMAND_TIMEOUT_MS },
+    'Maintenance off',
+    { failed: 'COMMAND_FAILED', cancelled: 'COMMAND_CANCELLED' },
+    (l) => lines.push(l.line),
+  );
+  return tail(lines.join('\n'), 40);
+}
 
 /**
  * True when maintenance mode may still be on: the environment has a maintenance command, the
@@ -57,18 +75,10 @@ export async function turnMaintenanceOff(
   if ('kind' in resolved) return resolved;
   if (!maintenanceMayBeOn(resolved.config, runs.listSteps(run.id)) || !resolved.config.maintenance)
     return refusal('MAINTENANCE_NOT_ON', `Run ${run.id} did not leave maintenance mode on.`);
-  const [command, ...args] = resolved.config.maintenance.off;
-  if (!command) return refusal('COMMAND_EMPTY', 'maintenance.off is empty.');
   const seq = runs.startStep(run.id, 'maintenance_off');
-  const lines: string[] = [];
+  let output: string;
   try {
-    await runChecked(
-      resolved.executor,
-      { command, args, cwd: resolved.config.prisma.cwd, timeoutMs: COMMAND_TIMEOUT_MS },
-      'Maintenance off',
-      { failed: 'COMMAND_FAILED', cancelled: 'COMMAND_CANCELLED' },
-      (l) => lines.push(l.line),
-    );
+    output = await runMaintenanceOffCommand(resolved);
   } catch (err) {
     runs.finishStep(run.id, seq, { state: 'failed', error: describeError(err) });
     emit({ kind: 'detail', runId, detail: { title: 'Maintenance off failed', text: describeError(err) } });
@@ -77,7 +87,7 @@ export async function turnMaintenanceOff(
   }
   runs.finishStep(run.id, seq, {
     state: 'succeeded',
-    detail: { summary: `turned off by ${actor}`, data: { output: tail(lines.join('\n'), 40) } },
+    detail: { summary: `turned off by ${actor}`, data: { output } },
   });
   emit({
     kind: 'detail',
