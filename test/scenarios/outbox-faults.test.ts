@@ -30,32 +30,42 @@ async function deployAndApprove(
   return { runId, ts, finished };
 }
 
+/** A database with the fixture's first migration applied, a Statuspage emulator, and a bot using both. */
+async function startWithStatuspage(
+  name: string,
+  config: Record<string, unknown> = {},
+): Promise<{ db: TestDatabase; sp: StatuspageEmulator; bot: TestBot }> {
+  const db = await createTestDatabase(name);
+  await seedLedger(db.url, fixture, { applied: ['20250101000000_init'] });
+  const sp = await startStatuspageEmulator({ components: [{ id: 'cmpapi000001', name: 'API' }] });
+  const bot = await startTestBot({
+    mode: 'http',
+    config,
+    environments: {
+      staging: {
+        database: { urlEnv: 'STAGING_DATABASE_URL' },
+        migrations: fixture,
+        approvals: { required: 1, approvers: [BOB] },
+        statuspage: {
+          pageId: sp.pageId,
+          componentIds: ['cmpapi000001'],
+          apiKeyEnv: 'STATUSPAGE_API_KEY',
+          apiUrl: sp.url,
+        },
+      },
+    },
+    vars: { STAGING_DATABASE_URL: db.url, STATUSPAGE_API_KEY: sp.apiKey },
+  });
+  return { db, sp, bot };
+}
+
 describe('the status page down during a run', () => {
   let db: TestDatabase;
   let sp: StatuspageEmulator;
   let bot: TestBot;
 
   beforeAll(async () => {
-    db = await createTestDatabase('outbox_sp');
-    await seedLedger(db.url, fixture, { applied: ['20250101000000_init'] });
-    sp = await startStatuspageEmulator({ components: [{ id: 'cmpapi000001', name: 'API' }] });
-    bot = await startTestBot({
-      mode: 'http',
-      environments: {
-        staging: {
-          database: { urlEnv: 'STAGING_DATABASE_URL' },
-          migrations: fixture,
-          approvals: { required: 1, approvers: [BOB] },
-          statuspage: {
-            pageId: sp.pageId,
-            componentIds: ['cmpapi000001'],
-            apiKeyEnv: 'STATUSPAGE_API_KEY',
-            apiUrl: sp.url,
-          },
-        },
-      },
-      vars: { STAGING_DATABASE_URL: db.url, STATUSPAGE_API_KEY: sp.apiKey },
-    });
+    ({ db, sp, bot } = await startWithStatuspage('outbox_sp'));
   }, 60_000);
 
   afterAll(async () => {
@@ -148,27 +158,7 @@ describe('a delivery given up after the horizon', () => {
   let bot: TestBot;
 
   beforeAll(async () => {
-    db = await createTestDatabase('outbox_giveup');
-    await seedLedger(db.url, fixture, { applied: ['20250101000000_init'] });
-    sp = await startStatuspageEmulator({ components: [{ id: 'cmpapi000001', name: 'API' }] });
-    bot = await startTestBot({
-      mode: 'http',
-      config: { delivery: { horizonHours: 0.001 } },
-      environments: {
-        staging: {
-          database: { urlEnv: 'STAGING_DATABASE_URL' },
-          migrations: fixture,
-          approvals: { required: 1, approvers: [BOB] },
-          statuspage: {
-            pageId: sp.pageId,
-            componentIds: ['cmpapi000001'],
-            apiKeyEnv: 'STATUSPAGE_API_KEY',
-            apiUrl: sp.url,
-          },
-        },
-      },
-      vars: { STAGING_DATABASE_URL: db.url, STATUSPAGE_API_KEY: sp.apiKey },
-    });
+    ({ db, sp, bot } = await startWithStatuspage('outbox_giveup', { delivery: { horizonHours: 0.001 } }));
   }, 60_000);
 
   afterAll(async () => {
