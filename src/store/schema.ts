@@ -114,4 +114,28 @@ export const schemaSteps: readonly string[] = [
   CREATE INDEX outbox_gave_up ON outbox(gave_up_at) WHERE gave_up_at IS NOT NULL;`,
   // 5: a run whose changes a later restore of an older backup undid: which restore, by whom, when
   `ALTER TABLE runs ADD COLUMN reverted_json TEXT;`,
+  // 6: maintenance windows as scheduled in Slack or materialized from the configuration's recurrence,
+  // their reminders (persisted with their due times, so a restart neither repeats nor loses one), the
+  // plan checks each reminder made (to say what changed), and runs waiting for a window
+  `ALTER TABLE windows ADD COLUMN source TEXT NOT NULL DEFAULT 'slack';
+  ALTER TABLE windows ADD COLUMN config_key TEXT;
+  ALTER TABLE windows ADD COLUMN thread_channel TEXT;
+  ALTER TABLE windows ADD COLUMN thread_ts TEXT;
+  ALTER TABLE windows ADD COLUMN last_check_json TEXT;
+  ALTER TABLE windows ADD COLUMN cancelled_by TEXT;
+  ALTER TABLE windows ADD COLUMN cancelled_at INTEGER;
+  CREATE UNIQUE INDEX windows_config_key ON windows(config_key) WHERE config_key IS NOT NULL;
+  CREATE INDEX windows_env_start ON windows(environment, starts_at);
+  CREATE TABLE window_reminders (
+    window_id TEXT NOT NULL REFERENCES windows(id),
+    kind TEXT NOT NULL,
+    due_at INTEGER NOT NULL,
+    state TEXT NOT NULL DEFAULT 'due' CHECK (state IN ('due', 'sent', 'skipped')),
+    done_at INTEGER,
+    late INTEGER NOT NULL DEFAULT 0,
+    note TEXT,
+    PRIMARY KEY (window_id, kind)
+  );
+  CREATE INDEX window_reminders_due ON window_reminders(due_at) WHERE state = 'due';
+  ALTER TABLE runs ADD COLUMN window_id TEXT;`,
 ];
