@@ -28,3 +28,12 @@ export type { SlackWebClient } from './outbox/slack-client.js';
 export { findPostedByKey, postMessageOnce } from './outbox/slack-delivery.js';
 export type { PostedResult } from './outbox/slack-delivery.js';
 export { classifySlackError } from './outbox/slack-errors.js';
+export type { WindowService } from './windows/window-service.js';
+export type {
+  MaintenanceWindow,
+  ScheduleWindowInput,
+  WindowCancelled,
+  WindowListing,
+  WindowScheduled,
+} from './windows/types.js';
+export { formatHours, formatSpan, formatUtc, slackDate } from './windows/time-input.js';

@@ -10,7 +10,18 @@ export type MigrateCommand =
   | { kind: 'status' | 'plan' | 'history' | 'backups'; environment: string }
   | { kind: 'deploy'; environment: string; reason: string }
   | { kind: 'cancel' | 'rollback'; runId: string }
-  | { kind: 'maintenance_off'; environment: string };
+  | { kind: 'maintenance_off'; environment: string }
+  | WindowCommand;
+
+/**
+ * `/migrate window …`. `start` is as typed (`2026-12-03T02:00Z`, or `2026-12-03 02:00` to be read in
+ * the requester's time zone) and `duration` too (`1h30m`): core reads them, this only checks their shape.
+ */
+export type WindowCommand =
+  | { kind: 'window_modal' }
+  | { kind: 'window_schedule'; environment: string; start: string; duration: string; title: string }
+  | { kind: 'window_list'; environment?: string }
+  | { kind: 'window_cancel'; windowId: string };
 
 export type ParseResult = { ok: true; command: MigrateCommand } | { ok: false; reply: string };
 
@@ -27,6 +38,10 @@ export const USAGE = [
   '• `/migrate cancel <run>` — stop a run before it applies anything',
   '• `/migrate rollback <run>` — the ways back from a failed run (mark rolled back, restore the backup)',
   "• `/migrate maintenance off <env>` — run the environment's maintenance.off command (its approvers; anyone when it names none)",
+  '• `/migrate window` — schedule a maintenance window in a form',
+  '• `/migrate window schedule <env> <start> <duration> [title…]` — e.g. `window schedule production 2026-12-03 02:00 2h` (your time zone) or `2026-12-03T02:00Z`; duration `30m`, `2h`, `1h30m` (24 h at most)',
+  '• `/migrate window list [env]` — open and upcoming windows with their scheduled runs',
+  '• `/migrate window cancel <id>` — cancel a window (and the runs waiting for it)',
 ].join('\n');
 
 export const MAX_REASON = 300;
@@ -105,9 +120,87 @@ export function parseMigrateCommand(text: string): ParseResult {
         ? { ok: true, command: { kind: 'maintenance_off', environment: env } }
         : env;
     }
+    case 'window':
+      return parseWindowCommand(rest);
     default:
       return usage(`Unknown command \`${sanitizeForReply(verb)}\`.`);
   }
+}
+
+export const MAX_WINDOW_TITLE = 100;
+
+const windowId = z
+  .string()
+  .regex(/^[0-9a-f]{8}$/, 'window ids are 8 hexadecimal characters, as shown by `/migrate window list`');
+
+/** An instant with `Z` or an offset, e.g. `2026-12-03T02:00Z` or `2026-12-03T02:00:00+01:00`. */
+const isoStart = /^\d{4}-\d{2}-\d{2}T\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
+const localDate = /^\d{4}-\d{2}-\d{2}$/;
+const localTime = /^\d{1,2}:\d{2}$/;
+const durationShape = /^(?=\d)(?:\d{1,4}h)?(?:\d{1,5}m)?$/i;
+
+const WINDOW_SUBCOMMANDS =
+  '`window` takes `schedule`, `list` or `cancel`, or nothing to open the form, e.g. `/migrate window list production`.';
+
+function parseWindowCommand(args: readonly string[]): ParseResult {
+  const [sub, ...rest] = args;
+  if (sub === undefined) return { ok: true, command: { kind: 'window_modal' } };
+  switch (sub.toLowerCase()) {
+    case 'schedule':
+      return parseWindowSchedule(rest);
+    case 'list': {
+      if (rest.length > 1)
+        return usage(
+          '`window list` takes at most one environment name, e.g. `/migrate window list staging`.',
+        );
+      if (rest.length === 0) return { ok: true, command: { kind: 'window_list' } };
+      const env = parseEnvironment(rest[0]);
+      return typeof env === 'string' ? { ok: true, command: { kind: 'window_list', environment: env } } : env;
+    }
+    case 'cancel': {
+      if (rest.length !== 1)
+        return usage('`window cancel` takes exactly one window id, e.g. `/migrate window cancel 1a2b3c4d`.');
+      const id = windowId.safeParse(rest[0]?.toLowerCase());
+      if (!id.success)
+        return usage(
+          `\`${sanitizeForReply(rest[0] ?? '')}\` is not a window id: ${id.error.issues[0]?.message}.`,
+        );
+      return { ok: true, command: { kind: 'window_cancel', windowId: id.data } };
+    }
+    default:
+      return usage(`Unknown window command \`${sanitizeForReply(sub)}\`: ${WINDOW_SUBCOMMANDS}`);
+  }
+}
+
+/** `<env> <start> <duration> [title…]`, where `<start>` is one ISO word or `YYYY-MM-DD HH:MM`. */
+function parseWindowSchedule(args: readonly string[]): ParseResult {
+  const example = 'e.g. `/migrate window schedule production 2026-12-03 02:00 2h nightly index build`';
+  if (args.length < 3)
+    return usage(`\`window schedule\` needs an environment, a start and a duration, ${example}.`);
+  const env = parseEnvironment(args[0]);
+  if (typeof env !== 'string') return env;
+  const [first = '', second = ''] = args.slice(1);
+  const twoWords = localDate.test(first) && localTime.test(second);
+  const start = twoWords ? `${first} ${second.padStart(5, '0')}` : first.toUpperCase();
+  if (!twoWords && !isoStart.test(first))
+    return usage(
+      `\`${sanitizeForReply(first)}\` is not a start time: write \`YYYY-MM-DD HH:MM\` (read in your time zone) or an ISO time with Z or an offset such as \`2026-12-03T02:00Z\`.`,
+    );
+  const rest = args.slice(twoWords ? 3 : 2);
+  const duration = rest[0];
+  if (duration === undefined)
+    return usage(`\`window schedule\` needs a duration after the start, ${example}.`);
+  if (!durationShape.test(duration))
+    return usage(
+      `\`${sanitizeForReply(duration)}\` is not a duration: write it like \`30m\`, \`2h\` or \`1h30m\`.`,
+    );
+  const title = rest.slice(1).join(' ');
+  if (title.length > MAX_WINDOW_TITLE)
+    return usage(`The title is longer than ${MAX_WINDOW_TITLE} characters.`);
+  return {
+    ok: true,
+    command: { kind: 'window_schedule', environment: env, start, duration: duration.toLowerCase(), title },
+  };
 }
 
 function parseEnvironment(word: string | undefined): string | ParseResult {

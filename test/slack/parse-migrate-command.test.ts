@@ -1,4 +1,4 @@
-import { parseMigrateCommand } from '../../src/slack/parse-migrate-command.js';
+import { parseMigrateCommand, USAGE } from '../../src/slack/parse-migrate-command.js';
 
 describe('parseMigrateCommand', () => {
   it.each([
@@ -59,5 +59,93 @@ describe('parseMigrateCommand', () => {
       expect(res.reply).toContain('/migrate status <env>');
       expect(res.reply.length).toBeLessThan(1500);
     }
+  });
+});
+
+describe('parseMigrateCommand: window', () => {
+  it.each([
+    ['window', { kind: 'window_modal' }],
+    ['  WINDOW  ', { kind: 'window_modal' }],
+    [
+      'window schedule production 2026-12-03T02:00Z 2h',
+      {
+        kind: 'window_schedule',
+        environment: 'production',
+        start: '2026-12-03T02:00Z',
+        duration: '2h',
+        title: '',
+      },
+    ],
+    [
+      'window schedule production 2026-12-03t02:00:00+01:00 1H30M nightly  index build',
+      {
+        kind: 'window_schedule',
+        environment: 'production',
+        start: '2026-12-03T02:00:00+01:00',
+        duration: '1h30m',
+        title: 'nightly index build',
+      },
+    ],
+    [
+      'Window Schedule staging 2026-12-03 2:00 30m orders <!channel>',
+      {
+        kind: 'window_schedule',
+        environment: 'staging',
+        start: '2026-12-03 02:00',
+        duration: '30m',
+        title: 'orders <!channel>',
+      },
+    ],
+    [
+      `window schedule staging 2026-12-03 02:00 24h ${'t'.repeat(100)}`,
+      {
+        kind: 'window_schedule',
+        environment: 'staging',
+        start: '2026-12-03 02:00',
+        duration: '24h',
+        title: 't'.repeat(100),
+      },
+    ],
+    ['window list', { kind: 'window_list' }],
+    ['window LIST production', { kind: 'window_list', environment: 'production' }],
+    ['window cancel 0BADC0DE', { kind: 'window_cancel', windowId: '0badc0de' }],
+  ])('parses %j', (text, command) => {
+    expect(parseMigrateCommand(text)).toEqual({ ok: true, command });
+  });
+
+  it.each([
+    ['window open', /Unknown window command `open`/],
+    ['window schedule', /needs an environment, a start and a duration/],
+    ['window schedule production 2026-12-03T02:00Z', /needs an environment, a start and a duration/],
+    ['window schedule Production 2026-12-03T02:00Z 2h', /not an environment name/],
+    ['window schedule production tomorrow 2h', /`tomorrow` is not a start time/],
+    ['window schedule production 2026-12-03 2h', /`2026-12-03` is not a start time/],
+    ['window schedule production 2026-12-03T02:00 2h', /is not a start time/],
+    ['window schedule production 2026-12-03 02:00', /needs a duration after the start/],
+    ['window schedule production 2026-12-03 02:00 two-hours', /`two-hours` is not a duration/],
+    ['window schedule production 2026-12-03T02:00Z h', /`h` is not a duration/],
+    [`window schedule production 2026-12-03T02:00Z 2h ${'t'.repeat(101)}`, /title is longer than 100/],
+    ['window list staging production', /at most one environment/],
+    ['window list ../etc', /not an environment name/],
+    ['window cancel', /exactly one window id/],
+    ['window cancel 1a2b', /not a window id/],
+    ['window cancel 1a2b3c4d 5e6f7a8b', /exactly one window id/],
+  ])('answers %j with a usage reply', (text, problem) => {
+    const res = parseMigrateCommand(text);
+    expect(res.ok).toBe(false);
+    if (!res.ok) {
+      expect(res.reply).toMatch(problem);
+      expect(res.reply).toContain('/migrate window schedule <env>');
+    }
+  });
+
+  it('lists the window commands in the help', () => {
+    for (const line of [
+      '/migrate window`',
+      'window schedule <env>',
+      'window list [env]',
+      'window cancel <id>',
+    ])
+      expect(USAGE).toContain(line);
   });
 });

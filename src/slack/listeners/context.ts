@@ -1,7 +1,7 @@
-/** What every listener gets: core's dependencies, the run service, the run messenger, and the tracker for work that outlives the ack. */
+/** What every listener gets: core's dependencies, the run and window services, the run messenger, and the tracker for work that outlives the ack. */
 import type { InflightWork } from '../../base/inflight.js';
 import type { CoreDeps } from '../../core/index.js';
-import type { RunService } from '../../core/index.js';
+import type { RunService, WindowService } from '../../core/index.js';
 import type { RunMessenger } from '../run-messenger.js';
 
 export interface ListenerContext {
@@ -9,4 +9,6 @@ export interface ListenerContext {
   readonly inflight: InflightWork;
   readonly runs: RunService;
   readonly messenger: RunMessenger;
+  /** Maintenance windows: schedule, list, cancel. */
+  readonly windows: WindowService;
 }

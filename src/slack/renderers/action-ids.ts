@@ -20,3 +20,19 @@ export const RESTORE_VIEW = {
 export function restorePhrase(environment: string): string {
   return `RESTORE ${environment}`;
 }
+
+/** The button that offers to run a deploy in the next maintenance window; its value is a small JSON. */
+export const DEPLOY_IN_WINDOW_ACTION = 'deploy_in_window';
+
+/** The modal of `/migrate window`: one input block (and action) per field. */
+export const WINDOW_VIEW = {
+  callbackId: 'window_schedule',
+  environment: 'environment',
+  date: 'date',
+  time: 'time',
+  duration: 'duration',
+  title: 'title',
+} as const;
+
+/** The durations the modal offers. */
+export const WINDOW_DURATIONS = ['30m', '1h', '1h30m', '2h', '3h', '4h', '6h', '8h', '12h', '24h'] as const;

@@ -13,6 +13,7 @@ import { maintenanceOffCommand } from './maintenance-command.js';
 import { historyCommand, planCommand } from './plan-command.js';
 import { cancelCommand, rollbackCommand } from './run-commands.js';
 import { statusCommand } from './status-command.js';
+import { windowCommand, type WindowClient } from './window-command.js';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
@@ -34,6 +35,14 @@ function ackText(cmd: Exclude<MigrateCommand, { kind: 'help' }>): string {
       return `:leftwards_arrow_with_hook: Looking up the ways back for run ${cmd.runId}…`;
     case 'maintenance_off':
       return `:construction: Turning maintenance mode of *${cmd.environment}* off…`;
+    case 'window_modal':
+      return ''; // the modal is the answer
+    case 'window_schedule':
+      return `:calendar: Scheduling a maintenance window for *${cmd.environment}*…`;
+    case 'window_list':
+      return `:calendar: Reading the maintenance windows${cmd.environment ? ` of *${cmd.environment}*` : ''}…`;
+    case 'window_cancel':
+      return `:wastebasket: Cancelling maintenance window ${cmd.windowId}…`;
   }
 }
 
@@ -43,6 +52,7 @@ function dispatch(
   user: string,
   channel: string,
   respond: RespondFn,
+  slack: { readonly triggerId: string; readonly client: WindowClient },
 ): Promise<string> {
   switch (cmd.kind) {
     case 'status':
@@ -61,11 +71,16 @@ function dispatch(
       return rollbackCommand(ctx, cmd.runId, respond);
     case 'maintenance_off':
       return maintenanceOffCommand(ctx, cmd.environment, user, respond);
+    case 'window_modal':
+    case 'window_schedule':
+    case 'window_list':
+    case 'window_cancel':
+      return windowCommand(ctx, cmd, { user, channel, ...slack }, respond);
   }
 }
 
 export function migrateCommand(ctx: ListenerContext) {
-  return async ({ command, ack, respond }: Args): Promise<void> => {
+  return async ({ command, ack, respond, client }: Args): Promise<void> => {
     const parsed = parseMigrateCommand(typeof command.text === 'string' ? command.text : '');
     if (!parsed.ok) {
       await ack({ response_type: 'ephemeral', text: redact(parsed.reply) });
@@ -84,10 +99,14 @@ export function migrateCommand(ctx: ListenerContext) {
       return;
     }
     const log = ctx.deps.logger.child({ user: command.user_id, command: cmd.kind });
-    await ack({ response_type: 'ephemeral', text: redact(ackText(cmd)) });
+    const acked = ackText(cmd);
+    await ack(acked ? { response_type: 'ephemeral', text: redact(acked) } : undefined);
     ctx.inflight.track(
       (async () => {
-        const outcome = await dispatch(ctx, cmd, command.user_id, command.channel_id, respond);
+        const outcome = await dispatch(ctx, cmd, command.user_id, command.channel_id, respond, {
+          triggerId: command.trigger_id,
+          client,
+        });
         log.info({ outcome }, `${cmd.kind} answered`);
       })(),
       (err) => {
