@@ -120,12 +120,6 @@ describe('configuration', () => {
         expect.stringMatching(new RegExp(`^${path}: \`${key}\` is not available yet \\(planned: .+\\)$`)),
       ]);
     });
-
-    it('reminders', () => {
-      expect(problemsOf(`${valid}reminders: { offsetsHours: [48, 24, 1] }\n`)).toEqual([
-        expect.stringMatching(/^reminders: `reminders` is not available yet \(planned: .+\)$/),
-      ]);
-    });
   });
 
   describe('commandEnv', () => {
@@ -165,6 +159,130 @@ describe('configuration', () => {
         "environments.staging.commandEnv.0: RAILWAY_TOKEN is not set in the bot's environment",
         "environments.staging.commandEnv.1: AWS_ACCESS_KEY_ID is not set in the bot's environment",
       ]);
+    });
+  });
+
+  describe('maintenance windows, freezes and reminders', () => {
+    const inProduction = (yaml: string): string =>
+      valid.replace('  production:\n', `  production:\n    ${yaml}\n`);
+
+    it('defaults to no windows, no freezes and reminders 48, 24 and 1 hours ahead', () => {
+      const file = parseFileConfig(valid, '/srv/app');
+      expect(file.environments.production!.windows).toEqual([]);
+      expect(file.environments.production!.freezes).toEqual([]);
+      expect(file.freezes).toEqual([]);
+      expect(file.reminders).toEqual({ offsetsHours: [48, 24, 1] });
+      expect(parseFileConfig(`${valid}reminders: {}\n`, '/srv/app').reminders).toEqual({
+        offsetsHours: [48, 24, 1],
+      });
+    });
+
+    it('reads recurring windows into { cron, durationMs, timezone, title }', () => {
+      const file = parseFileConfig(
+        inProduction(
+          "windows: [{ cron: '0 2 * * TUE', duration: 1h30m, timezone: Europe/Oslo, title: Weekly }, { cron: '30 23 * * *', duration: 45m }]",
+        ),
+        '/srv/app',
+      );
+      expect(file.environments.production!.windows).toEqual([
+        { cron: '0 2 * * TUE', durationMs: 90 * 60_000, timezone: 'Europe/Oslo', title: 'Weekly' },
+        { cron: '30 23 * * *', durationMs: 45 * 60_000, timezone: 'UTC', title: 'Maintenance window' },
+      ]);
+    });
+
+    it('reads freezes: ISO instants as written, dates as whole days in their time zone', () => {
+      const file = parseFileConfig(
+        `${inProduction("freezes: [{ from: '2026-06-01T08:00:00+02:00', to: '2026-06-01T20:00Z', reason: Launch }]")}` +
+          'freezes:\n  - { from: 2026-12-24, to: 2026-12-26, reason: Christmas, timezone: Europe/Oslo }\n' +
+          '  - { from: 2026-12-31, to: 2026-12-31, reason: New year }\n' +
+          'reminders: { offsetsHours: [72, 0.5] }\n',
+        '/srv/app',
+      );
+      expect(file.environments.production!.freezes).toEqual([
+        {
+          from: Date.parse('2026-06-01T06:00:00Z'),
+          to: Date.parse('2026-06-01T20:00:00Z'),
+          reason: 'Launch',
+        },
+      ]);
+      expect(file.freezes).toEqual([
+        {
+          from: Date.parse('2026-12-23T23:00:00Z'),
+          to: Date.parse('2026-12-26T23:00:00Z'),
+          reason: 'Christmas',
+        },
+        {
+          from: Date.parse('2026-12-31T00:00:00Z'),
+          to: Date.parse('2027-01-01T00:00:00Z'),
+          reason: 'New year',
+        },
+      ]);
+      expect(file.reminders).toEqual({ offsetsHours: [72, 0.5] });
+    });
+
+    it.each([
+      [
+        "windows: [{ cron: '0 25 * * *', duration: 2h }]",
+        expect.stringMatching(
+          /^environments\.production\.windows\.0\.cron: "0 25 \* \* \*" is not a valid cron expression/,
+        ),
+      ],
+      [
+        "windows: [{ cron: 'every tuesday', duration: 2h }]",
+        expect.stringMatching(/^environments\.production\.windows\.0\.cron: .*expected 5 fields/),
+      ],
+      [
+        "windows: [{ cron: '0 2 * * TUE', duration: 25h }]",
+        'environments.production.windows.0.duration: A window may last at most 24 h; "25h" is 25h.',
+      ],
+      [
+        "windows: [{ cron: '0 2 * * TUE', duration: 2 hours }]",
+        'environments.production.windows.0.duration: "2 hours" is not a duration; write it like 30m, 2h or 1h30m.',
+      ],
+      [
+        "windows: [{ cron: '0 2 * * TUE', duration: 0m }]",
+        'environments.production.windows.0.duration: A window must last longer than zero; "0m" is 0m.',
+      ],
+      [
+        "windows: [{ cron: '0 2 * * TUE', duration: 2h, timezone: CET+1 }]",
+        'environments.production.windows.0.timezone: "CET+1" is not a known IANA time zone (e.g. Europe/Oslo, UTC)',
+      ],
+      [
+        "windows: [{ cron: '0 2 * * TUE', duration: 2h, every: week }]",
+        expect.stringMatching(/^environments\.production\.windows\.0: .*every/),
+      ],
+      [
+        'freezes: [{ from: 2026-12-26, to: 2026-12-24, reason: Christmas }]',
+        'environments.production.freezes.0.to: expected a moment after `from`',
+      ],
+      [
+        "freezes: [{ from: '2026-12-24T00:00', to: 2026-12-26, reason: Christmas }]",
+        'environments.production.freezes.0.from: "2026-12-24T00:00" has no time zone; add Z (UTC) or an offset such as +01:00. Expected YYYY-MM-DD or ISO 8601 with Z or an offset.',
+      ],
+      [
+        'freezes: [{ from: 2026-02-30, to: 2026-03-02, reason: Audit }]',
+        'environments.production.freezes.0.from: "2026-02-30" is not a real date',
+      ],
+      [
+        'freezes: [{ from: 2026-12-24, to: 2026-12-26, reason: Christmas, timezone: Oslo }]',
+        'environments.production.freezes.0.timezone: "Oslo" is not a known IANA time zone (e.g. Europe/Oslo, UTC)',
+      ],
+      [
+        'freezes: [{ from: 2026-12-24, to: 2026-12-26 }]',
+        expect.stringMatching(/^environments\.production\.freezes\.0\.reason: /),
+      ],
+    ])('%s', (yaml, problem) => {
+      expect(problemsOf(inProduction(yaml))).toEqual([problem]);
+    });
+
+    it.each([
+      ['reminders: { offsetsHours: [48, 0] }', 'reminders.offsetsHours.1: expected a number > 0'],
+      ['reminders: { offsetsHours: [337] }', 'reminders.offsetsHours.0: expected at most 336 (two weeks)'],
+      ['reminders: { offsetsHours: [24, 1, 24] }', 'reminders.offsetsHours: expected each offset once'],
+      ['reminders: { hours: [24] }', expect.stringMatching(/^reminders: .*hours/)],
+      ['freezes: [{ from: 2026-12-24, reason: Christmas }]', expect.stringMatching(/^freezes\.0\.to: /)],
+    ])('%s', (yaml, problem) => {
+      expect(problemsOf(`${valid}${yaml}\n`)).toEqual([problem]);
     });
   });
 });

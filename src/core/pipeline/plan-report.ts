@@ -13,6 +13,7 @@ import type { CoreDeps } from '../deps.js';
 import { withEnvironmentTarget, type EnvironmentTarget } from '../environment-target.js';
 import { planHash } from '../runs/plan.js';
 import { readDatabaseFacts } from './database-facts.js';
+import { checkSoakGate } from './soak-gate.js';
 import {
   affectedTables,
   groundChecks,
@@ -90,8 +91,13 @@ export async function prepareTargetPlan(
     lockCheck(deps, environment, status, options.ownRunId),
   ];
   if (review) preflight.push(reviewCheck(review));
+  // The soak gate blocks a plan outright: no run is created for a plan that has not soaked.
+  const gate =
+    pending.length > 0 ? await checkSoakGate(deps, environment, pending, plan.createdAt) : undefined;
+  if (gate) preflight.push(gate);
   const verdict =
-    status.blocking.length > 0 || preflight.some((c) => c.status === 'fail' && c.id === 'ledger')
+    status.blocking.length > 0 ||
+    preflight.some((c) => c.status === 'fail' && (c.id === 'ledger' || c.id === 'gate'))
       ? 'blocked'
       : pending.length === 0
         ? 'nothing_pending'

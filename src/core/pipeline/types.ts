@@ -43,7 +43,7 @@ export const STEP_TITLES: Record<PipelineStep, string> = {
 
 /** One preflight check and what it found. `fail` stops a run; `warn` is shown and does not. */
 export interface PreflightCheck {
-  readonly id: 'database' | 'pg_dump' | 'disk' | 'ledger' | 'transactions' | 'lock' | 'review';
+  readonly id: 'database' | 'pg_dump' | 'disk' | 'ledger' | 'transactions' | 'lock' | 'review' | 'gate';
   readonly status: 'ok' | 'warn' | 'fail';
   readonly message: string;
   readonly hint?: string;

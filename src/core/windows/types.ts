@@ -37,9 +37,10 @@ export interface WindowOccurrence {
   readonly configKey: string;
 }
 
-/** One freeze from the configuration. */
+/** One freeze from the configuration: nothing is deployed or scheduled in [from, to). */
 export interface Freeze {
   readonly from: number;
+  /** The first moment the freeze no longer applies. */
   readonly to: number;
   readonly reason: string;
 }

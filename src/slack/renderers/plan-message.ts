@@ -34,13 +34,19 @@ export function migrationListLines(ms: readonly { name: string; checksum: string
   return lines;
 }
 
+/** Escapes a check's message but keeps its Slack date tokens (`<!date^…|…>`, e.g. the soak gate's). */
+function escKeepingDates(text: string): string {
+  return esc(text).replace(/&lt;(!date\^\d+\^[^|&<>]*\|[^&<>]*)&gt;/g, '<$1>');
+}
+
 /** The preflight results and the backup estimate, one line each. */
 export function preflightLines(report: PlanReport): string[] {
   const size = report.databaseBytes ?? 0;
   return [
     `*Preflight* · backup estimate about ${formatBytes(size)} (the database size; the disk needs 2×)`,
     ...report.preflight.map(
-      (c) => `${CHECK_ICON[c.status]} *${c.id}*: ${esc(c.message)}${c.hint ? ` _${esc(c.hint)}_` : ''}`,
+      (c) =>
+        `${CHECK_ICON[c.status]} *${c.id}*: ${escKeepingDates(c.message)}${c.hint ? ` _${esc(c.hint)}_` : ''}`,
     ),
   ];
 }
@@ -51,6 +57,10 @@ function verdictLine(report: PlanReport): string {
       return `:white_check_mark: *Nothing to deploy:* ${esc(report.environment)} is up to date with the migrations folder.`;
     case 'blocked': {
       const b = report.status.blocking[0];
+      const failed = report.preflight.filter((c) => c.status === 'fail').map((c) => `*${c.id}*`);
+      if (!b && failed.length > 0) {
+        return `:no_entry: *Blocked* by the ${failed.join(', ')} check(s): see *Preflight* below.`;
+      }
       return `:no_entry: *Blocked:* ${esc(b ? `${b.code}: ${b.message}` : 'a preflight check failed')}${b?.hint ? `\n_${esc(b.hint)}_` : ''}\nUse \`/migrate history ${report.environment}\` to find the failed run and its ways back (Mark rolled back, Restore backup).`;
     }
     default:
