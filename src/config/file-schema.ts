@@ -259,7 +259,18 @@ const environmentSchema = z
      */
     commandEnv: z.array(envVarName).default([]),
     requireWindow: notAvailableYet('requireWindow', 'deploys only inside a maintenance window'),
-    gate: notAvailableYet('gate', 'deploy here only after another environment has soaked'),
+    /**
+     * The soak gate: a deploy here is refused unless every planned migration, with the same
+     * checksum, finished on `afterEnv` (read from its own `_prisma_migrations`) at least `soakHours`
+     * ago (fractions allowed). `afterEnv` must name another environment of this file.
+     */
+    gate: z
+      .object({
+        afterEnv: z.string().regex(envNamePattern, 'expected an environment name'),
+        soakHours: z.number().positive('expected a number > 0'),
+      })
+      .strict()
+      .optional(),
     maintenance: z
       .object({ on: commandArray, off: commandArray, offOnFailure: z.boolean().default(false) })
       .strict()
@@ -286,6 +297,24 @@ const environmentSchema = z
     monitor: notAvailableYet('monitor', 'a watch of application metrics after a deploy'),
   })
   .strict();
+
+/** Each gate's `afterEnv` names another environment of the file. */
+function gateTargetsExist(
+  envs: Record<string, { gate?: { afterEnv: string } | undefined }>,
+  ctx: z.RefinementCtx,
+): void {
+  for (const [name, env] of Object.entries(envs)) {
+    const after = env.gate?.afterEnv;
+    if (after === undefined) continue;
+    const message =
+      after === name
+        ? `\`${after}\` is this environment itself; name the environment deploys must soak on first`
+        : Object.hasOwn(envs, after)
+          ? undefined
+          : `there is no environment named \`${after}\` (environments: ${Object.keys(envs).join(', ')})`;
+    if (message) ctx.addIssue({ code: 'custom', path: [name, 'gate', 'afterEnv'], message });
+  }
+}
 
 export const fileConfigSchema = z
   .object({
@@ -329,7 +358,8 @@ export const fileConfigSchema = z
         z.string().regex(envNamePattern, 'environment names are lower-case letters, digits, - and _'),
         environmentSchema,
       )
-      .refine((envs) => Object.keys(envs).length > 0, { message: 'expected at least one environment' }),
+      .refine((envs) => Object.keys(envs).length > 0, { message: 'expected at least one environment' })
+      .superRefine(gateTargetsExist),
   })
   .strict();
 

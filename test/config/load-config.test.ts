@@ -112,13 +112,45 @@ describe('configuration', () => {
     it.each([
       ['requireWindow: true', 'environments.production.requireWindow', 'requireWindow'],
       ['requireWindow: false', 'environments.production.requireWindow', 'requireWindow'],
-      ['gate: { afterEnv: staging, soakHours: 24 }', 'environments.production.gate', 'gate'],
       ['monitor: { hours: 24, everyMinutes: 5 }', 'environments.production.monitor', 'monitor'],
     ])('%s', (yaml, path, key) => {
       const problems = problemsOf(inProduction(yaml));
       expect(problems).toEqual([
         expect.stringMatching(new RegExp(`^${path}: \`${key}\` is not available yet \\(planned: .+\\)$`)),
       ]);
+    });
+  });
+
+  describe('gate', () => {
+    const inProduction = (yaml: string): string =>
+      valid.replace('  production:\n', `  production:\n    ${yaml}\n`);
+
+    it('accepts another environment and a fractional soak', () => {
+      const file = parseFileConfig(inProduction('gate: { afterEnv: staging, soakHours: 0.5 }'), '/srv/app');
+      expect(file.environments.production!.gate).toEqual({ afterEnv: 'staging', soakHours: 0.5 });
+      expect(file.environments.staging!.gate).toBeUndefined();
+    });
+
+    it.each([
+      [
+        'gate: { afterEnv: qa, soakHours: 24 }',
+        'environments.production.gate.afterEnv: there is no environment named `qa` (environments: staging, production)',
+      ],
+      [
+        'gate: { afterEnv: production, soakHours: 24 }',
+        'environments.production.gate.afterEnv: `production` is this environment itself; name the environment deploys must soak on first',
+      ],
+      [
+        'gate: { afterEnv: staging, soakHours: 0 }',
+        'environments.production.gate.soakHours: expected a number > 0',
+      ],
+      [
+        'gate: { afterEnv: staging, soakHours: 24, soakDays: 1 }',
+        expect.stringMatching(/^environments\.production\.gate: .*soakDays/),
+      ],
+      ['gate: { soakHours: 24 }', expect.stringMatching(/^environments\.production\.gate\.afterEnv: /)],
+    ])('%s', (yaml, problem) => {
+      expect(problemsOf(inProduction(yaml))).toEqual([problem]);
     });
   });
 
