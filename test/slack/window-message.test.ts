@@ -67,7 +67,9 @@ describe('renderWindowScheduled', () => {
       { kind: 'scheduled', window: WINDOW, note: '02:00 happens twice' },
       { timeZone: 'Europe/Oslo', fallback: false },
     );
-    const notes = (local.blocks[1] as { elements: { text: string }[] }).elements.map((e) => e.text);
+    const notes = (local.blocks[1] as unknown as { elements: { text: string }[] }).elements.map(
+      (e) => e.text,
+    );
     expect(notes).toEqual([
       ':information_source: 02:00 happens twice',
       'A start without an offset was read in your time zone, Europe/Oslo.',
@@ -171,7 +173,7 @@ describe('renderWindowOffer', () => {
       reason: 'add orders index',
       timeZone: 'Europe/Oslo',
     });
-    const actions = msg.blocks.find((b) => b.type === 'actions') as {
+    const actions = msg.blocks.find((b) => b.type === 'actions') as unknown as {
       elements: { text: { text: string }; action_id: string; value: string }[];
     };
     const button = actions.elements[0];

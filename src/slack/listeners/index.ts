@@ -2,11 +2,15 @@
 import type { App } from '@slack/bolt';
 import { registerRestoreView } from './actions/restore-view.js';
 import { registerRunActions } from './actions/run-actions.js';
+import { registerWindowActions } from './actions/window-actions.js';
 import { registerCommands } from './commands/index.js';
 import type { ListenerContext } from './context.js';
+import { registerViews } from './views/index.js';
 
 export function registerListeners(app: App, ctx: ListenerContext): void {
   registerCommands(app, ctx);
   registerRunActions(app, ctx);
   registerRestoreView(app, ctx);
+  registerWindowActions(app, ctx);
+  registerViews(app, ctx);
 }

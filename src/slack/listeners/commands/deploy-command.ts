@@ -1,15 +1,18 @@
 /**
- * `/migrate deploy <env> [reason…]`: plan; nothing to do or blocked → a clear answer; otherwise a run
- * waiting for approval, its live message in the channel with Approve / Reject / Cancel, and the
+ * `/migrate deploy <env> [reason…]`: plan; nothing to do or blocked → a clear answer; outside the
+ * maintenance window of an environment that requires one → the offer of the next window; otherwise a
+ * run waiting for approval, its live message in the channel with Approve / Reject / Cancel, and the
  * approvers told (a mention in the thread and a direct message each).
  */
 import type { RespondFn } from '@slack/bolt';
 import { describeError } from '../../../base/errors.js';
-import { describeApprovers } from '../../../core/index.js';
+import { describeApprovers, type DeployRequest } from '../../../core/index.js';
 import type { RunRecord } from '../../../store/run-types.js';
 import { renderPlanMessage } from '../../renderers/plan-message.js';
 import { renderRefusal } from '../../renderers/refusal-message.js';
+import { renderWindowOffer } from '../../renderers/window-offer-message.js';
 import type { ListenerContext } from '../context.js';
+import { userTimeZone, type UsersInfoClient } from '../user-time-zone.js';
 
 /** Slack's answers that mean the bot is not in (or cannot see) the channel. */
 const NOT_A_MEMBER = /not_in_channel|channel_not_found/;
@@ -22,6 +25,8 @@ export interface DeployInput {
   readonly reason: string;
   readonly user: string;
   readonly channel: string;
+  /** For the requester's time zone in the offer of a window; UTC without it. */
+  readonly client?: UsersInfoClient;
 }
 
 export async function deployCommand(
@@ -39,6 +44,7 @@ export async function deployCommand(
     await respond({ response_type: 'ephemeral', ...renderRefusal(result) });
     return result.code;
   }
+  if (result.kind === 'outside_window') return offerWindow(ctx, input, result, respond);
   if (result.kind !== 'requested') {
     await respond({
       response_type: 'in_channel',
@@ -46,8 +52,40 @@ export async function deployCommand(
     });
     return result.kind;
   }
-  const run = result.run;
-  const posted = await ctx.messenger.postRunMessage(run.id, input.channel);
+  return announceRequestedRun(ctx, result.run, input.channel, respond);
+}
+
+async function offerWindow(
+  ctx: ListenerContext,
+  input: DeployInput,
+  result: Extract<DeployRequest, { kind: 'outside_window' }>,
+  respond: RespondFn,
+): Promise<string> {
+  const zone = result.next && input.client ? (await userTimeZone(input.client, input.user)).timeZone : 'UTC';
+  await respond({
+    response_type: 'ephemeral',
+    ...renderWindowOffer({
+      environment: input.environment,
+      message: result.message,
+      reason: input.reason,
+      timeZone: zone,
+      ...(result.next ? { next: result.next } : {}),
+    }),
+  });
+  return result.kind;
+}
+
+/**
+ * What follows a `requested` deploy, from the command or from the offer of a window: the run message
+ * in `channel` (the run is abandoned when Slack refuses it) and the approvers told.
+ */
+export async function announceRequestedRun(
+  ctx: ListenerContext,
+  run: RunRecord,
+  channel: string,
+  respond: RespondFn,
+): Promise<string> {
+  const posted = await ctx.messenger.postRunMessage(run.id, channel);
   if (posted.kind === 'failed') {
     ctx.runs.abandon(run.id, `the run message could not be posted (${posted.error})`);
     const invite = NOT_A_MEMBER.test(posted.error)

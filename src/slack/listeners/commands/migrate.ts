@@ -64,7 +64,11 @@ function dispatch(
     case 'backups':
       return backupsCommand(ctx, cmd.environment, respond);
     case 'deploy':
-      return deployCommand(ctx, { environment: cmd.environment, reason: cmd.reason, user, channel }, respond);
+      return deployCommand(
+        ctx,
+        { environment: cmd.environment, reason: cmd.reason, user, channel, client: slack.client },
+        respond,
+      );
     case 'cancel':
       return cancelCommand(ctx, cmd.runId, user, respond);
     case 'rollback':
