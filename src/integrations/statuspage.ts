@@ -143,6 +143,11 @@ export class StatusPageClient implements StatusPage {
     );
   }
 
+  /** Deletes an incident (how a scheduled maintenance that will not happen is cancelled). */
+  async deleteIncident(id: string, signal?: AbortSignal): Promise<void> {
+    await this.request('DELETE', `/incidents/${encodeURIComponent(id)}`, undefined, signal);
+  }
+
   /** Incidents whose name contains `text`, newest first (Statuspage's `q` search). */
   async searchIncidents(text: string, signal?: AbortSignal): Promise<IncidentRef[]> {
     const res = await this.request(

@@ -17,6 +17,8 @@ export interface RunRow {
   started_at: number | null;
   finished_at: number | null;
   reverted_json?: string | null;
+  window_id?: string | null;
+  window_ends_at?: number | null;
 }
 
 export interface StepRow {
@@ -48,6 +50,8 @@ export function toRunRecord(r: RunRow, approvalRequestedAt: number | null): RunR
     startedAt: r.started_at,
     finishedAt: r.finished_at,
     ...(r.reverted_json ? { reverted: JSON.parse(r.reverted_json) as RevertedMark } : {}),
+    ...(r.window_id ? { windowId: r.window_id } : {}),
+    ...(typeof r.window_ends_at === 'number' ? { windowEndsAt: r.window_ends_at } : {}),
   };
 }
 

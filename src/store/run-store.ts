@@ -35,6 +35,10 @@ export * from './run-types.js';
 const TERMINAL_SQL = TERMINAL_RUN_STATES.map((s) => `'${s}'`).join(', ');
 
 /** Repository for runs and everything that hangs off them. */
+/** A run row with the end of the window it waits for, if any (its approval holds until then). */
+const SELECT_RUNS =
+  'SELECT runs.*, (SELECT w.ends_at FROM windows w WHERE w.id = runs.window_id) AS window_ends_at FROM runs';
+
 export class RunStore {
   readonly store: Store;
   /** The time source for every timestamp this repository writes. */
@@ -59,14 +63,16 @@ export class RunStore {
     reason?: string;
     channel?: string;
     id?: string;
+    /** The maintenance window the run waits for. */
+    windowId?: string;
   }): RunRecord {
     const now = this.clock.now();
     const id = input.id ?? this.freshId();
     this.atomically(() => {
       this.store.db
         .prepare(
-          `INSERT INTO runs (id, environment, state, requested_by, reason, plan_json, plan_hash, channel, created_at, updated_at)
-           VALUES (?, ?, 'planned', ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO runs (id, environment, state, requested_by, reason, plan_json, plan_hash, channel, created_at, updated_at, window_id)
+           VALUES (?, ?, 'planned', ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           id,
@@ -78,27 +84,32 @@ export class RunStore {
           input.channel ?? null,
           now,
           now,
+          input.windowId ?? null,
         );
       this.store.audit({
         actor: input.requestedBy,
         action: 'run:planned',
         environment: input.environment,
         runId: id,
-        detail: { planHash: input.planHash, migrations: input.plan.migrations.map((m) => m.name) },
+        detail: {
+          planHash: input.planHash,
+          migrations: input.plan.migrations.map((m) => m.name),
+          ...(input.windowId ? { windowId: input.windowId } : {}),
+        },
       });
     });
     return this.mustGet(id);
   }
 
   getRun(id: string): RunRecord | undefined {
-    const row = this.store.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+    const row = this.store.db.prepare(`${SELECT_RUNS} WHERE id = ?`).get(id) as RunRow | undefined;
     return row ? toRunRecord(row, this.approvalRequestedAt(id)) : undefined;
   }
 
   /** The newest runs of one environment first (for `/migrate history`). */
   listRecentRuns(environment: string, limit = 10): RunRecord[] {
     const rows = this.store.db
-      .prepare('SELECT * FROM runs WHERE environment = ? ORDER BY created_at DESC, rowid DESC LIMIT ?')
+      .prepare(`${SELECT_RUNS} WHERE environment = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`)
       .all(environment, limit) as RunRow[];
     return rows.map((r) => toRunRecord(r, this.approvalRequestedAt(r.id)));
   }
@@ -107,7 +118,7 @@ export class RunStore {
   listRunsStartedAfter(environment: string, at: number): RunRecord[] {
     const rows = this.store.db
       .prepare(
-        'SELECT * FROM runs WHERE environment = ? AND started_at IS NOT NULL AND started_at > ? ORDER BY started_at, rowid',
+        `${SELECT_RUNS} WHERE environment = ? AND started_at IS NOT NULL AND started_at > ? ORDER BY started_at, rowid`,
       )
       .all(environment, at) as RunRow[];
     return rows.map((r) => toRunRecord(r, this.approvalRequestedAt(r.id)));
@@ -116,8 +127,16 @@ export class RunStore {
   /** Every run not in a terminal state, oldest first (crash recovery). */
   findNonTerminalRuns(): RunRecord[] {
     const rows = this.store.db
-      .prepare(`SELECT * FROM runs WHERE state NOT IN (${TERMINAL_SQL}) ORDER BY created_at, rowid`)
+      .prepare(`${SELECT_RUNS} WHERE state NOT IN (${TERMINAL_SQL}) ORDER BY created_at, rowid`)
       .all() as RunRow[];
+    return rows.map((r) => toRunRecord(r, this.approvalRequestedAt(r.id)));
+  }
+
+  /** The runs scheduled into a maintenance window, oldest first. */
+  listRunsOfWindow(windowId: string): RunRecord[] {
+    const rows = this.store.db
+      .prepare(`${SELECT_RUNS} WHERE window_id = ? ORDER BY created_at, rowid`)
+      .all(windowId) as RunRow[];
     return rows.map((r) => toRunRecord(r, this.approvalRequestedAt(r.id)));
   }
 

@@ -94,6 +94,13 @@ export interface RunRecord {
    * (what happened to it is still true), this records what happened to the database since.
    */
   readonly reverted?: RevertedMark;
+  /**
+   * The maintenance window the run waits for (`requireWindow`): approved ahead of time, it starts by
+   * itself at the window's start, and its approval holds until the window's end.
+   */
+  readonly windowId?: string;
+  /** When that window ends (read with the run). */
+  readonly windowEndsAt?: number;
 }
 
 /** A restore of an older backup that undid a run's changes. */

@@ -9,6 +9,12 @@ import { WebhookSender, type WebhookEvent } from '../../integrations/webhook.js'
 import type { OutboxStore } from '../../store/outbox-store.js';
 import type { CoreDeps } from '../deps.js';
 import type { Deliverer, DeliveryResult } from './outbox-worker.js';
+import {
+  statuspageWindowName,
+  windowIncident,
+  type StatuspageCancelWindow,
+  type StatuspageScheduleWindow,
+} from '../windows/window-statuspage.js';
 
 /** `statuspage.start`: open the run's maintenance (components under maintenance). */
 export interface StatuspageStart {
@@ -16,6 +22,11 @@ export interface StatuspageStart {
   readonly runId: string;
   readonly name: string;
   readonly body: string;
+  /**
+   * The maintenance window the run starts in: when Statuspage has its scheduled maintenance, that
+   * one is moved to in progress instead of opening another.
+   */
+  readonly windowId?: string;
 }
 
 /** `statuspage.finish`: complete it (operational) or post the failure (components per onFailure). */
@@ -68,6 +79,30 @@ export function statuspageDeliverer(deps: CoreDeps, outbox: OutboxStore): Delive
     const page = client(deps, p.environment);
     if (!page) return { ok: true, result: { skipped: 'no status page configured' } };
     try {
+      if (msg.kind === 'statuspage.scheduleWindow') return await scheduleWindow(page, msg, signal);
+      if (msg.kind === 'statuspage.cancelWindow') {
+        const incident = windowIncident(outbox, (msg.payload as StatuspageCancelWindow).windowId);
+        if (!incident) return { ok: true, result: { skipped: 'the maintenance was never scheduled' } };
+        await page.deleteIncident(incident.id, signal);
+        return { ok: true, result: { deleted: incident.id } };
+      }
+      if (msg.kind === 'statuspage.start' && p.windowId) {
+        const scheduled = windowIncident(outbox, p.windowId);
+        if (scheduled) {
+          const cfg = deps.config.environment(p.environment)?.statuspage;
+          const components = Object.fromEntries(
+            (cfg?.componentIds ?? []).map((id) => [id, 'under_maintenance' as const]),
+          );
+          return {
+            ok: true,
+            result: await page.updateIncident(
+              scheduled.id,
+              { status: 'in_progress', body: p.body, components },
+              signal,
+            ),
+          };
+        }
+      }
       if (msg.kind === 'statuspage.start') {
         // An earlier attempt may have reached Statuspage before its answer was lost: look first.
         if (msg.attempts > 0) {
@@ -119,5 +154,28 @@ export function webhookDeliverer(deps: CoreDeps): Deliverer {
       retryable: status === 0 || status >= 500 || status === 408 || status === 429,
       error: r?.error ?? 'no answer',
     };
+  };
+}
+
+/** Creates a window's scheduled maintenance; after a lost answer, looks for it first. */
+async function scheduleWindow(
+  page: StatusPageClient,
+  msg: { payload: unknown; attempts: number },
+  signal: AbortSignal | undefined,
+): Promise<DeliveryResult> {
+  const p = msg.payload as StatuspageScheduleWindow;
+  const name = statuspageWindowName({ environment: p.environment, title: '', id: p.windowId });
+  if (msg.attempts > 0) {
+    const found = (await page.searchIncidents(`window ${p.windowId}`, signal)).find((i) =>
+      i.name.endsWith(name.slice(name.indexOf('('))),
+    );
+    if (found) return { ok: true, result: found };
+  }
+  return {
+    ok: true,
+    result: await page.scheduleMaintenance(
+      { name: p.name, body: p.body, scheduledFor: p.scheduledFor, scheduledUntil: p.scheduledUntil },
+      signal,
+    ),
   };
 }

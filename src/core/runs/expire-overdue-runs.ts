@@ -22,9 +22,11 @@ export function expireOverdueRuns(
     const policy = policyFor(run.environment);
     const expiresAt = policy ? approvalExpiresAt(run, policy) : now;
     if (expiresAt === undefined || now < expiresAt) continue;
-    const why = policy
-      ? `approval was not complete within ${policy.expiresAfterMinutes} minutes`
-      : `environment ${run.environment} is no longer configured`;
+    const why = !policy
+      ? `environment ${run.environment} is no longer configured`
+      : run.windowEndsAt !== undefined
+        ? 'approval was not complete before its maintenance window ended'
+        : `approval was not complete within ${policy.expiresAfterMinutes} minutes`;
     const moved = applyRunEvent(runs, run.id, 'expire', {
       actor: 'system',
       expectedState: 'awaiting_approval',

@@ -6,6 +6,8 @@
  * down delays the message, never the run, and never changes its outcome.
  */
 import type { OutboxStore } from '../../store/outbox-store.js';
+import { RunStore } from '../../store/run-store.js';
+import { WindowStore } from '../../store/window-store.js';
 import type { CoreDeps } from '../deps.js';
 import type { EventBus } from '../events/event-bus.js';
 import {
@@ -24,6 +26,16 @@ function endOf(state: string): 'succeeded' | 'failed' | 'cancelled' | 'interrupt
 /** The incident name of a run's maintenance (searched for after a lost answer). */
 export function maintenanceName(environment: string, runId: string): string {
   return `Database maintenance (${environment}, run ${runId})`;
+}
+
+/** The maintenance window a run starts in: the one it waited for, or the one open now. */
+function windowOf(deps: CoreDeps, runId: string, environment: string): string | undefined {
+  const run = new RunStore(deps.store, deps.clock).getRun(runId);
+  if (run?.windowId) return run.windowId;
+  const now = deps.clock.now();
+  return new WindowStore(deps.store, deps.clock)
+    .listScheduled(environment, now)
+    .find((w) => w.startsAt <= now && now < w.endsAt)?.id;
 }
 
 export function subscribeIntegrations(
@@ -45,11 +57,13 @@ export function subscribeIntegrations(
   bus.on('run:started', (e) => {
     const env = deps.config.environment(e.environment);
     if (env?.statuspage) {
+      const windowId = windowOf(deps, e.runId, e.environment);
       const payload: StatuspageStart = {
         environment: e.environment,
         runId: e.runId,
         name: maintenanceName(e.environment, e.runId),
         body: `We are applying ${e.migrations.length} database migration(s). Some features may be briefly unavailable.`,
+        ...(windowId ? { windowId } : {}),
       };
       outbox.enqueue({
         destination: `statuspage:${e.runId}`,

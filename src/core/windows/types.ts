@@ -85,3 +85,54 @@ export interface ScheduleWindowInput {
   /** The requester's IANA time zone (users.info `tz`); `UTC` when unknown. */
   readonly timeZone: string;
 }
+
+/** A run as a reminder reports it. */
+export interface ReminderRun {
+  readonly id: string;
+  readonly state: string;
+  readonly requestedBy: string;
+  /** Why its approval is void now (the plan changed since it was approved), when it is. */
+  readonly approvalVoid?: readonly string[];
+}
+
+/**
+ * One reminder, as data (core/windows/reminders.ts builds it; slack/renderers/window-reminder.ts
+ * renders it when it is delivered).
+ */
+export interface WindowReminderData {
+  readonly windowId: string;
+  readonly environment: string;
+  readonly title: string;
+  readonly startsAt: number;
+  readonly endsAt: number;
+  readonly kind: ReminderKind;
+  /** Set when it is sent after its due time (the bot was down): when it was due. */
+  readonly lateSince?: number;
+  /** The plan check (before and at the start), as a one-line summary and its pending migrations. */
+  readonly check?: {
+    readonly summary: string;
+    readonly pending: readonly string[];
+    readonly failing: readonly string[];
+  };
+  /** The plan check could not be made (database unreachable…). */
+  readonly checkError?: string;
+  /** What changed since the previous reminder, in sentences (empty: nothing). */
+  readonly changes: readonly string[];
+  /** Whether there was a previous reminder to compare with. */
+  readonly compared: boolean;
+  /** Runs scheduled into the window. */
+  readonly runs: readonly ReminderRun[];
+  /** A freeze that covers the window (deploys will be refused). */
+  readonly freeze?: { readonly reason: string; readonly to: number };
+}
+
+/** A run's window on its message. */
+export interface RunWindow {
+  readonly id: string;
+  readonly title: string;
+  readonly startsAt: number;
+  readonly endsAt: number;
+  readonly state: 'scheduled' | 'cancelled';
+  /** Set when the estimate overruns the window's end: one sentence. */
+  readonly overrun?: string;
+}
