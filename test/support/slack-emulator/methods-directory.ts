@@ -3,6 +3,13 @@
  */
 import { channelArg } from './methods-chat.js';
 import { SlackApiError, type EmulatorContext } from './context.js';
+import { IANAZone } from 'luxon';
+
+/** users.info's `tz_offset`: the zone's offset from UTC in seconds at `at`. */
+function offsetSeconds(tz: string, at: number): number {
+  const zone = IANAZone.create(tz);
+  return zone.isValid ? zone.offset(at) * 60 : 0;
+}
 
 type Args = Record<string, unknown>;
 
@@ -47,8 +54,8 @@ export function usersInfo(ctx: EmulatorContext, args: Args): Args {
       name: u.name,
       deleted: false,
       real_name: realName,
-      tz: 'Etc/UTC',
-      tz_offset: 0,
+      tz: u.tz ?? 'Etc/UTC',
+      tz_offset: offsetSeconds(u.tz ?? 'Etc/UTC', ctx.opts.clock.now()),
       is_admin: false,
       is_owner: false,
       is_bot: false,

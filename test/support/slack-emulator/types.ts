@@ -8,6 +8,8 @@ export interface EmulatedUser {
   id: string;
   name: string;
   real_name?: string;
+  /** IANA time zone users.info reports (default `Etc/UTC`). */
+  tz?: string;
 }
 
 /** A channel known to the emulator. */
