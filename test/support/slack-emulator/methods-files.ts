@@ -1,12 +1,21 @@
 /**
  * The uploadV2 flow: files.getUploadURLExternal, the upload URL itself, files.completeUploadExternal.
+ * Faults for the two methods are injected by their names like any method's; faults for the upload URL
+ * under {@link UPLOAD_URL_METHOD}.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { botMessage, SlackApiError, type EmulatorContext } from './context.js';
 import { channelArg } from './methods-chat.js';
 import { readContent } from './message-content.js';
 import { parseBody, readRaw } from './request-body.js';
-import type { UploadedFile } from './types.js';
+import type { Fault, UploadedFile } from './types.js';
+
+/**
+ * The name the upload URL goes by in `injectFault` and in the recorded calls (args `file_id`, `bytes`).
+ * Its faults: `ratelimit` → 429 with Retry-After, `http` → that status, `error` → 400 with the error
+ * as text, `delay` → the bytes are stored at once and the answer comes after `ms`.
+ */
+export const UPLOAD_URL_METHOD = 'upload_url';
 
 type Args = Record<string, unknown>;
 
@@ -19,6 +28,34 @@ export function getUploadUrlExternal(ctx: EmulatorContext, args: Args): Args {
   return { ok: true, upload_url: `${ctx.baseUrl}/upload/v1/${id}`, file_id: id };
 }
 
+interface UploadAnswer {
+  status: number;
+  text: string;
+  headers: Record<string, string>;
+}
+
+function uploadFaultAnswer(fault: Fault | undefined): UploadAnswer | undefined {
+  switch (fault?.kind) {
+    case 'ratelimit':
+      return { status: 429, text: 'ratelimited', headers: { 'retry-after': String(fault.retryAfterSec) } };
+    case 'http':
+      return { status: fault.status, text: `http_${fault.status}`, headers: {} };
+    case 'error':
+      return { status: 400, text: fault.error, headers: {} };
+    default:
+      return undefined;
+  }
+}
+
+function storeUpload(req: IncomingMessage, raw: Buffer, file: UploadedFile | undefined): UploadAnswer {
+  if (file === undefined || file.completed) return { status: 404, text: 'file_not_found', headers: {} };
+  const parsed = parseBody(raw, req.headers['content-type']);
+  const part = parsed.fileParts.find((p) => p.name === 'body') ?? parsed.fileParts[0];
+  const bodyField = parsed.args.body;
+  file.content = part?.data ?? (typeof bodyField === 'string' ? Buffer.from(bodyField) : raw);
+  return { status: 200, text: `OK - ${file.content.length}`, headers: {} };
+}
+
 /** POST /upload/v1/<file id>: multipart with a part named `body` (or a raw body). */
 export async function handleUpload(
   ctx: EmulatorContext,
@@ -28,16 +65,30 @@ export async function handleUpload(
 ): Promise<void> {
   const file = ctx.store.files.get(fileId);
   const raw = await readRaw(req);
-  if (file === undefined || file.completed) {
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('file_not_found');
+  const at = ctx.opts.clock.now();
+  const fault = ctx.store.takeFault(UPLOAD_URL_METHOD);
+  const { status, text, headers } = uploadFaultAnswer(fault) ?? storeUpload(req, raw, file);
+  ctx.store.recordCall({
+    method: UPLOAD_URL_METHOD,
+    args: { file_id: fileId, bytes: raw.length },
+    token: undefined,
+    at,
+    response: { status, text },
+    status,
+    ...(fault ? { fault: fault.kind } : {}),
+  });
+  const answer = (): void => {
+    res.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(text);
+  };
+  if (fault?.kind !== 'delay') {
+    answer();
     return;
   }
-  const parsed = parseBody(raw, req.headers['content-type']);
-  const part = parsed.fileParts.find((p) => p.name === 'body') ?? parsed.fileParts[0];
-  const bodyField = parsed.args.body;
-  file.content = part?.data ?? (typeof bodyField === 'string' ? Buffer.from(bodyField) : raw);
-  ctx.store.changed();
-  res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${file.content.length}`);
+  const timer = setTimeout(() => {
+    ctx.delayedAnswers.delete(timer);
+    if (!res.destroyed) answer();
+  }, fault.ms);
+  ctx.delayedAnswers.add(timer);
 }
 
 function fileObject(f: UploadedFile): Record<string, unknown> {
