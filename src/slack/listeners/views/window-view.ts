@@ -75,14 +75,25 @@ export function registerWindowView(app: App, ctx: ListenerContext): void {
     const user = body.user.id;
     const form: Submission = parsed.data;
     const tz = await userTimeZone(client, user);
-    const result = await ctx.windows.schedule({
-      environment: form.environment,
-      start: `${form.date} ${form.time}`,
-      duration: form.duration,
-      ...(form.title ? { title: form.title } : {}),
-      actor: user,
-      timeZone: tz.timeZone,
-    });
+    let result: WindowScheduled | Refusal;
+    try {
+      result = await ctx.windows.schedule({
+        environment: form.environment,
+        start: `${form.date} ${form.time}`,
+        duration: form.duration,
+        ...(form.title ? { title: form.title } : {}),
+        actor: user,
+        timeZone: tz.timeZone,
+      });
+    } catch (err) {
+      // A fault, not a refusal: the form stays open with it, and the log has the details.
+      ctx.deps.logger.error({ user, err: describeError(err) }, 'scheduling a window failed');
+      await ack({
+        response_action: 'errors',
+        errors: { [WINDOW_VIEW.environment]: `Scheduling failed: ${describeError(err)}`.slice(0, 2000) },
+      });
+      return;
+    }
     if (result.kind === 'refusal') {
       const block = FIELD_OF[result.code] ?? WINDOW_VIEW.environment;
       await ack({ response_action: 'errors', errors: { [block]: plainRefusal(result) } });
