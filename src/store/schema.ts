@@ -138,4 +138,40 @@ export const schemaSteps: readonly string[] = [
   );
   CREATE INDEX window_reminders_due ON window_reminders(due_at) WHERE state = 'due';
   ALTER TABLE runs ADD COLUMN window_id TEXT;`,
+  // 7: the post-deploy watch of a run (core/monitor): its schedule, baseline, what the migrations
+  // created, the previous counters; one row per sampling slot (a sample or a gap); the alerts raised
+  `CREATE TABLE monitor_watches (
+    run_id TEXT PRIMARY KEY REFERENCES runs(id),
+    environment TEXT NOT NULL,
+    state TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    ends_at INTEGER NOT NULL,
+    every_ms INTEGER NOT NULL,
+    baseline_json TEXT,
+    targets_json TEXT NOT NULL,
+    previous_json TEXT,
+    next_slot INTEGER NOT NULL DEFAULT 0,
+    ended_at INTEGER,
+    end_reason TEXT
+  );
+  CREATE INDEX monitor_watches_state ON monitor_watches(state);
+  CREATE TABLE monitor_samples (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    slot INTEGER NOT NULL,
+    due_at INTEGER NOT NULL,
+    taken_at INTEGER,
+    kind TEXT NOT NULL CHECK (kind IN ('sample', 'gap')),
+    data_json TEXT,
+    error TEXT,
+    cost_ms INTEGER,
+    PRIMARY KEY (run_id, slot)
+  );
+  CREATE TABLE monitor_alerts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    kind TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    message TEXT NOT NULL
+  );
+  CREATE INDEX monitor_alerts_run ON monitor_alerts(run_id, kind, at);`,
 ];

@@ -112,7 +112,6 @@ describe('configuration', () => {
     it.each([
       ['requireWindow: true', 'environments.production.requireWindow', 'requireWindow'],
       ['requireWindow: false', 'environments.production.requireWindow', 'requireWindow'],
-      ['monitor: { hours: 24, everyMinutes: 5 }', 'environments.production.monitor', 'monitor'],
     ])('%s', (yaml, path, key) => {
       const problems = problemsOf(inProduction(yaml));
       expect(problems).toEqual([
