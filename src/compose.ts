@@ -21,6 +21,8 @@ import { subscribeIntegrations } from './core/subscribers/integration-subscriber
 import { CronTicker, type Ticker } from './core/ticker.js';
 import { startSlackApp, type SlackApp } from './slack/app.js';
 import { RunMessenger } from './slack/run-messenger.js';
+import { watchMessages } from './slack/watch-messages.js';
+import { chartDeliverer, type ChartUpload } from './core/monitor/chart-delivery.js';
 import { OutboxStore, type OutboxMessage } from './store/outbox-store.js';
 
 const openExecutors = new WeakMap<CoreDeps, Map<string, Executor>>();
@@ -104,6 +106,10 @@ export function composeBot(config: AppConfig, logger: Logger, opts: ComposeOptio
   const deliverers: Record<string, Deliverer> = {
     statuspage: statuspageDeliverer(deps, outbox),
     webhook: webhookDeliverer(deps),
+    chart: chartDeliverer(client, (runId) => {
+      const r = runs.find(runId);
+      return r?.channel && r.messageTs ? { channel: r.channel, ts: r.messageTs } : undefined;
+    }),
   };
   const worker = new OutboxWorker({
     store: outbox,
@@ -139,6 +145,9 @@ export function composeBot(config: AppConfig, logger: Logger, opts: ComposeOptio
       { kind: msg.kind, runId, error, gaveUp },
       gaveUp ? 'a delivery was given up' : 'a delivery is late',
     );
+    // The watch's chart could not be shared: its numbers go to the thread as text instead.
+    if (gaveUp && msg.kind === 'chart.upload' && typeof runId === 'string')
+      messenger.note(runId, 'watch-chart-fallback', `${(msg.payload as ChartUpload).fallback}\n_(${error})_`);
     if (!what || typeof runId !== 'string') return;
     messenger.note(
       runId,
@@ -149,9 +158,11 @@ export function composeBot(config: AppConfig, logger: Logger, opts: ComposeOptio
     );
   };
   bus.onAny(messenger.observe);
+  bus.onAny(watchMessages(messenger, (runId) => runs.view(runId)));
   subscribeIntegrations(deps, bus, outbox, () => worker.wake());
   const ticker = opts.ticker ?? new CronTicker(logger, () => deps.clock.now());
   ticker.onTick(() => void runs.expireOverdue());
+  ticker.onTick(() => runs.tickWatches());
   return { deps, bus, outbox, worker, runs, messenger, ticker, inflight: new InflightWork() };
 }
 

@@ -37,3 +37,6 @@ export type {
   WindowScheduled,
 } from './windows/types.js';
 export { formatHours, formatSpan, formatUtc, slackDate } from './windows/time-input.js';
+export type { Alert as WatchAlert, ChartInput, WatchBrief, WatchSummary } from './monitor/types.js';
+export type { WatchSoFar } from './monitor/watch-service.js';
+export type { ChartUpload } from './monitor/chart-delivery.js';

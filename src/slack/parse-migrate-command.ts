@@ -9,7 +9,7 @@ export type MigrateCommand =
   | { kind: 'help' }
   | { kind: 'status' | 'plan' | 'history' | 'backups'; environment: string }
   | { kind: 'deploy'; environment: string; reason: string }
-  | { kind: 'cancel' | 'rollback'; runId: string }
+  | { kind: 'cancel' | 'rollback' | 'watch'; runId: string }
   | { kind: 'maintenance_off'; environment: string }
   | WindowCommand;
 
@@ -37,6 +37,7 @@ export const USAGE = [
   '• `/migrate backups <env>` — the backups (size, sha256, age, where the copies are), each with Restore',
   '• `/migrate cancel <run>` — stop a run before it applies anything',
   '• `/migrate rollback <run>` — the ways back from a failed run (mark rolled back, restore the backup)',
+  '• `/migrate watch <run>` — the watch so far',
   "• `/migrate maintenance off <env>` — run the environment's maintenance.off command (its approvers; anyone when it names none)",
   '• `/migrate window` — schedule a maintenance window in a form',
   '• `/migrate window schedule <env> <start> <duration> [title…]` — e.g. `window schedule production 2026-12-03 02:00 2h` (your time zone) or `2026-12-03T02:00Z`; duration `30m`, `2h`, `1h30m` (24 h at most)',
@@ -100,7 +101,8 @@ export function parseMigrateCommand(text: string): ParseResult {
       return { ok: true, command: { kind: 'deploy', environment: env, reason } };
     }
     case 'cancel':
-    case 'rollback': {
+    case 'rollback':
+    case 'watch': {
       if (rest.length !== 1)
         return usage(`\`${v}\` takes exactly one run id, e.g. \`/migrate ${v} 1a2b3c4d\`.`);
       const id = runId.safeParse(rest[0]?.toLowerCase());

@@ -15,7 +15,15 @@ import { findPostedByKey, postMessageOnce, type PostedResult } from '../core/ind
 import { classifySlackError } from '../core/index.js';
 import type { PipelineEvent, RunView, ThreadDetail } from '../core/index.js';
 import type { OutboxStore } from '../store/outbox-store.js';
-import { codeSection, esc, finishMessage, section, truncate, type SlackMessage } from './renderers/blocks.js';
+import {
+  codeSection,
+  esc,
+  finishMessage,
+  section,
+  truncate,
+  type Block,
+  type SlackMessage,
+} from './renderers/blocks.js';
 import { renderRunMessage } from './renderers/run-message.js';
 import { renderTeamNotice } from './renderers/team-notice.js';
 
@@ -44,7 +52,7 @@ export interface RunMessengerOptions {
 type Payload =
   | { runId: string; channel: string }
   | { runId: string }
-  | { runId: string; detail: ThreadDetail; mrkdwn?: boolean }
+  | { runId: string; detail: ThreadDetail; mrkdwn?: boolean; blocks?: readonly Record<string, unknown>[] }
   | { runId: string; text: string }
   | { user: string; text: string };
 
@@ -127,6 +135,31 @@ export class RunMessenger {
       kind: 'slack.thread',
       payload: { runId, detail: { title: '', text }, mrkdwn: true },
       dedupeKey: `slack.thread:note:${runId}:${key}`,
+    });
+    this.opts.worker.wake();
+  }
+
+  /** Posts a message with its own blocks (e.g. buttons) in the run's thread once per `key`. */
+  noteBlocks(runId: string, key: string, text: string, blocks: readonly Record<string, unknown>[]): void {
+    this.opts.outbox.enqueue({
+      destination: this.lane(runId),
+      kind: 'slack.thread',
+      payload: { runId, detail: { title: '', text }, mrkdwn: true, blocks },
+      dedupeKey: `slack.thread:note:${runId}:${key}`,
+    });
+    this.opts.worker.wake();
+  }
+
+  /**
+   * Queues an item of another deliverer (e.g. `chart.upload`) in the run's lane, after what is
+   * queued for the thread already, once per `key`.
+   */
+  inThread(runId: string, kind: string, payload: unknown, key: string): void {
+    this.opts.outbox.enqueue({
+      destination: this.lane(runId),
+      kind,
+      payload,
+      dedupeKey: `${kind}:${runId}:${key}`,
     });
     this.opts.worker.wake();
   }
@@ -240,10 +273,11 @@ export class RunMessenger {
       return { ok: true };
     }
     if (kind === 'slack.thread') {
-      const { detail, mrkdwn } = p as { detail: ThreadDetail; mrkdwn?: boolean };
+      const { detail, mrkdwn, blocks } = p as { detail: ThreadDetail; mrkdwn?: boolean; blocks?: Block[] };
+      const body = blocks ? finishMessage(detail.text, blocks) : this.detailMessage(detail, mrkdwn === true);
       return postMessageOnce(
         this.opts.client,
-        { channel: run.channel, thread_ts: run.messageTs, ...this.detailMessage(detail, mrkdwn === true) },
+        { channel: run.channel, thread_ts: run.messageTs, ...body },
         msg,
       );
     }

@@ -37,6 +37,13 @@ SELECT s.schemaname || '.' || s.relname AS name, pg_total_relation_size(s.relid)
   FROM pg_stat_user_tables s
  WHERE s.schemaname || '.' || s.relname = ANY($1::text[])`;
 
+const TABLES_ESTIMATE_SQL = `
+SELECT s.schemaname || '.' || s.relname AS name,
+       (c.relpages::float8 * current_setting('block_size')::float8) AS bytes,
+       coalesce(s.seq_scan, 0)::float8 AS seq, coalesce(s.idx_scan, 0)::float8 AS idx
+  FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+ WHERE s.schemaname || '.' || s.relname = ANY($1::text[])`;
+
 const INDEXES_SQL = `
 SELECT s.schemaname || '.' || s.indexrelname AS qualified, s.indexrelname AS name, s.idx_scan::float8 AS scans
   FROM pg_stat_user_indexes s
@@ -70,7 +77,7 @@ export async function readDatabase(
       clientConfig: {
         ...parsed.clientConfig,
         query_timeout: 10_000,
-        options: '-c default_transaction_read_only=on -c statement_timeout=5000 -c lock_timeout=1000',
+        options: '-c default_transaction_read_only=on -c statement_timeout=5000 -c lock_timeout=200',
       },
     },
     undefined,
@@ -101,13 +108,7 @@ async function readWith(
     tempFiles: db?.temp_files ?? 0,
   };
   const delta = (k: keyof typeof counters): number => (previous ? Math.max(0, counters[k] - previous[k]) : 0);
-  const tables: TableReading[] = targets.tables.length
-    ? (
-        await client.query<{ name: string; bytes: number; seq: number; idx: number }>(TABLES_SQL, [
-          targets.tables,
-        ])
-      ).rows.map((r) => ({ name: r.name, bytes: r.bytes, seqScan: r.seq, idxScan: r.idx }))
-    : [];
+  const tables = await tableReadings(client, targets);
   const indexes = targets.indexes.length
     ? (
         await client.query<{ qualified: string; name: string; scans: number }>(INDEXES_SQL, [targets.indexes])
@@ -139,6 +140,22 @@ async function readWith(
     },
     counters,
   };
+}
+
+/**
+ * Sizes and scans of the tables. A size needs a lock the watched table may not give (a migration or
+ * a held lock): then, after a short lock_timeout, the planner's page count stands in for it.
+ */
+async function tableReadings(client: pg.Client, targets: WatchTargets): Promise<TableReading[]> {
+  if (!targets.tables.length) return [];
+  type Row = { name: string; bytes: number; seq: number; idx: number };
+  let rows: Row[];
+  try {
+    rows = (await client.query<Row>(TABLES_SQL, [targets.tables])).rows;
+  } catch {
+    rows = (await client.query<Row>(TABLES_ESTIMATE_SQL, [targets.tables])).rows;
+  }
+  return rows.map((r) => ({ name: r.name, bytes: r.bytes, seqScan: r.seq, idxScan: r.idx }));
 }
 
 async function slowestStatements(

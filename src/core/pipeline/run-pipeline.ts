@@ -24,6 +24,8 @@ import {
 import { takeRunLock, type RunLock } from './run-lock.js';
 import { watchStep } from './step-watchdog.js';
 import { finishFailedRun } from './run-failure.js';
+import { beginWatch, takeBaseline } from '../monitor/watch-service.js';
+import type { Baseline } from '../monitor/types.js';
 import { announceStep, closeStep } from './steps/announce-steps.js';
 import { applyStep } from './steps/apply-step.js';
 import { backupStep } from './steps/backup-step.js';
@@ -167,6 +169,7 @@ async function runSteps(
   const env = target.config;
   const scratch: RunScratch = { maintenanceOn: false, warnings: [] };
   let runLock: RunLock | undefined;
+  let baseline: Baseline | null = null;
   let current: PipelineStep = 'preflight';
   const ctxOf = (signal: AbortSignal = opts.signal): StepContext => ({
     deps,
@@ -204,12 +207,20 @@ async function runSteps(
         throw new RunStopped(`Drawbridge was shut down before ${STEP_TITLES[step].toLowerCase()}.`);
       if (step === 'preflight') runLock = await takeRunLock(target.url);
       await runOneStep(runs, ctx, step, opts);
+      // The watch compares with how things were before anything changed.
+      if (step === 'preflight' && env.monitor)
+        baseline = await takeBaseline(
+          deps,
+          target,
+          env.monitor,
+          run.plan.migrations.map((m) => m.name),
+        );
     }
     const ok = applyRunEvent(runs, run.id, 'succeed', {
       actor: 'system',
       outcome: successLine(run, scratch),
     });
-    if (ok.kind === 'transitioned') applyRunEvent(runs, run.id, 'finish', { actor: 'system' });
+    if (ok.kind === 'transitioned') await afterSuccess(deps, runs, target, ok.run, baseline);
     const done = runs.getRun(run.id) ?? run;
     opts.emit({
       kind: 'run:finished',
@@ -247,6 +258,26 @@ async function runSteps(
     runs.releaseEnvironmentLock(run.environment, run.id);
     await runLock?.release();
   }
+}
+
+/** With a `monitor` block the run is watched (`monitoring`); without, it is done. */
+async function afterSuccess(
+  deps: CoreDeps,
+  runs: RunStore,
+  target: EnvironmentTarget,
+  run: RunRecord,
+  baseline: Baseline | null,
+): Promise<void> {
+  const monitor = target.config.monitor;
+  if (monitor) {
+    try {
+      await beginWatch(deps, target, run, monitor, baseline);
+      return;
+    } catch (err) {
+      deps.logger.error({ runId: run.id, err: describeError(err) }, 'the watch could not begin');
+    }
+  }
+  applyRunEvent(runs, run.id, 'finish', { actor: 'system' });
 }
 
 function successLine(run: RunRecord, scratch: RunScratch): string {

@@ -26,6 +26,7 @@ import { turnEnvironmentMaintenanceOff, type EnvironmentMaintenanceOff } from '.
 import { markRolledBack, restoreRun, type MarkedRolledBack, type Restored } from './ways-back.js';
 import { listBackups, type BackupList } from './backup-list.js';
 import { runsUndoneBy } from './later-runs.js';
+import { endWatch, tickWatches, watchSoFar, type WatchSoFar } from '../monitor/watch-service.js';
 
 /** Lists the members of a Slack user group (S…); supplied by the Slack layer. */
 export type GroupMembers = ListGroupMembers;
@@ -384,6 +385,34 @@ export class RunService {
       );
     }
     return [...report.interrupted];
+  }
+
+  /** Stop watching: ends the run's watch early (its summary is posted) and the run is done. */
+  async stopWatching(runId: string, actor: string): Promise<{ kind: 'stopped'; run: RunRecord } | Refusal> {
+    const allowed = await this.authorizeAction('stop_watching', runId, actor);
+    if (allowed.kind === 'refusal') return allowed;
+    if (!endWatch(this.deps, this.emit, runId, `stopped by @${actor}`, actor))
+      return refusal('RUN_NOT_WATCHED', `Run ${runId} has no watch under way.`);
+    return { kind: 'stopped', run: this.runs.getRun(runId) ?? allowed.run };
+  }
+
+  /** The watch of a run so far (`/migrate watch <run>`). */
+  watch(runId: string): WatchSoFar | Refusal {
+    const run = this.runs.getRun(runId);
+    if (!run) return refusal('RUN_NOT_FOUND', `There is no run ${runId}.`);
+    const found = watchSoFar(this.deps, runId);
+    if (!found)
+      return refusal(
+        'NO_WATCH',
+        `Run ${runId} has no watch (${run.state.replace('_', ' ')}).`,
+        `A watch begins after a successful deploy when environments.${run.environment}.monitor is configured.`,
+      );
+    return found;
+  }
+
+  /** One tick of every post-deploy watch (the ticker calls this). */
+  tickWatches(): Promise<void> {
+    return tickWatches(this.deps, this.emit);
   }
 
   /** Expires runs left waiting past their approval window. */

@@ -16,6 +16,7 @@ import { backupGoneReason, describeUndone, runsUndoneBy } from './later-runs.js'
 import { maintenanceMayBeOn } from './maintenance-state.js';
 import type { StoredBackup } from './run-context.js';
 import type { PlanReport, RunActions, RunView } from './types.js';
+import { watchBrief } from '../monitor/watch-service.js';
 
 /** States in which a stopped run's ways back apply (where the lifecycle allows Mark rolled back). */
 export const WAYS_BACK_STATES: readonly string[] = statesAllowing('mark_rolled_back');
@@ -81,6 +82,7 @@ function actionsFor(facts: RunFacts): RunActions {
     restore: offered('restore', facts),
     retry: offered('retry', facts),
     maintenanceOff: offered('maintenance_off', facts),
+    stopWatching: offered('stop_watching', facts),
   };
 }
 
@@ -100,6 +102,7 @@ export function buildRunView(
   const steps = facts.steps ?? [];
   const expiresAt = policy ? approvalExpiresAt(run, policy) : undefined;
   const report = runs.getReport(run.id) as PlanReport | undefined;
+  const watch = watchBrief(deps, run.id);
   return {
     run,
     steps,
@@ -113,6 +116,7 @@ export function buildRunView(
     },
     ...(extra.progress ? { progress: extra.progress } : {}),
     ...(report ? { report } : {}),
+    ...(watch ? { watch } : {}),
     actions: undoes.length ? { ...actions, restoreUndoes: undoes.map((r) => describeUndone([r])) } : actions,
   };
 }

@@ -4,6 +4,7 @@
  * subscribe to the events; nothing here knows about Slack.
  */
 import type { TeamNotice } from '../events/team-notice.js';
+import type { Alert, ChartInput, WatchBrief, WatchSummary } from '../monitor/types.js';
 import type { StatusReport } from '../../migrations/status.js';
 import type { ReviewReport } from '../../migrations/review/types.js';
 import type { Plan, RunRecord, RunState, StepRecord, StepState } from '../../store/run-types.js';
@@ -154,6 +155,27 @@ export type PipelineEvent =
       readonly outcome: string;
       /** False when it ended before its first step (no `run:started` was emitted). */
       readonly started: boolean;
+    }
+  /** The post-deploy watch recorded a slot (a sample, or a gap when nothing could be read). */
+  | {
+      readonly kind: 'monitor:sample';
+      readonly runId: string;
+      readonly slot: number;
+      readonly gap: boolean;
+    }
+  /** A sample crossed a threshold against the baseline (at most one per kind per hour). */
+  | {
+      readonly kind: 'monitor:alert';
+      readonly runId: string;
+      readonly alert: Alert;
+      readonly at: number;
+    }
+  /** The watch ended (time up, stopped, or the run left monitoring): its summary and chart, as data. */
+  | {
+      readonly kind: 'monitor:finished';
+      readonly runId: string;
+      readonly summary: WatchSummary;
+      readonly chart: ChartInput;
     };
 
 /** Receives pipeline events. Must not throw; slow work belongs in the receiver's own queue. */
@@ -180,6 +202,8 @@ export interface RunView {
   readonly actions: RunActions;
   /** Messages about this run the outbox gave up delivering (history only). */
   readonly undelivered?: number;
+  /** The post-deploy watch, when the run has one. */
+  readonly watch?: WatchBrief;
 }
 
 /** Which buttons a run's message offers. */
@@ -202,4 +226,6 @@ export interface RunActions {
   readonly retry: boolean;
   /** The run stopped with maintenance mode still on: offer to turn it off. */
   readonly maintenanceOff?: boolean;
+  /** The run is being watched after its deploy: offer to stop the watch. */
+  readonly stopWatching?: boolean;
 }

@@ -18,7 +18,7 @@
  * - state: `APPROVAL_NOT_REQUESTED`, `RUN_DECIDED`, `RUN_EXPIRED` (votes); the lifecycle's
  *   `RUN_EXPIRED`, `RUN_FINISHED`, `RUN_TRANSITION_INVALID` (cancel); `RUN_NOT_FAILED` (mark rolled
  *   back); `RUN_NOT_RESTORABLE` (restore); `RUN_NOT_RETRYABLE` (retry); `RUN_NOT_STOPPED` (turn
- *   maintenance off).
+ *   maintenance off); `RUN_NOT_WATCHED` (stop watching).
  * - circumstances: `APPROVAL_EXPIRED`, `PLAN_CHANGED` (votes); `RUN_NOT_ACTIVE`,
  *   `TOO_LATE_TO_CANCEL`, `APPLY_STARTED` (cancel); `NO_BACKUP`, `BACKUP_GONE` (restore);
  *   `NOT_PROVEN_ROLLED_BACK`, `NOTHING_FAILED` (mark rolled back).
@@ -45,6 +45,7 @@ export const RUN_ACTIONS = [
   'mark_rolled_back',
   'retry',
   'maintenance_off',
+  'stop_watching',
 ] as const;
 export type RunAction = (typeof RUN_ACTIONS)[number];
 
@@ -278,6 +279,14 @@ const RULES: Record<RunAction, ActionRule> = {
         ? undefined
         : refusal('MAINTENANCE_NOT_ON', `Run ${f.run.id} did not leave maintenance mode on.`),
     who: ownerOr('turn maintenance off for'),
+  },
+  // Ends the post-deploy watch early (its summary is posted); the run becomes done.
+  stop_watching: {
+    state: (run) =>
+      run.state === 'monitoring'
+        ? undefined
+        : refusal('RUN_NOT_WATCHED', `Run ${run.id} is ${words(run.state)}: nothing is being watched.`),
+    who: ownerOr('stop watching'),
   },
 };
 

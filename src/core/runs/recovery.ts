@@ -1,11 +1,15 @@
 /**
  * Crash safety at start-up, on the store only. The process that drove a run is gone; what that means
  * depends on how far the run had got:
- * - `running`, `succeeded`, `monitoring`: the run had started and its driver is lost. It becomes
- *   `interrupted` (audited), a step left `running` is recorded as failed.
+ * - `running`, `succeeded`: the run had started and its driver is lost. It becomes `interrupted`
+ *   (audited), a step left `running` is recorded as failed.
+ * - `monitoring`: nothing is lost: the deploy is done and the watch lives in the store; the ticker
+ *   resumes it (core/monitor/watch-service.ts), and the slots missed meanwhile are gaps.
  * - `awaiting_approval`: nothing was lost (plan and votes are in the store), so nothing changes; it
  *   still waits, still expires after `expiresAfterMinutes`, and its plan is re-checked when it starts.
- * - `approved`: approved but never started. Approving starts a run at once, so the approval meant
+ * - `approved` for a maintenance window: approved ahead on purpose; it keeps waiting for its window
+ *   (core/windows/scheduled-runs.ts starts it, or says why not).
+ * - `approved` otherwise: approved but never started. Approving starts a run at once, so the approval meant
  *   "run it now"; after a restart (possibly hours later, possibly at night) starting it unasked would
  *   surprise the people who approved it, and voiding the run would throw away a good request. It
  *   waits for approval again (`approval_lapsed`), its votes void, and the thread says why.
@@ -50,7 +54,7 @@ export interface StartupRecovery {
 
 const INTERRUPTED_STEP_ERROR = 'interrupted: the bot stopped while this step was running';
 /** States in which a run had started and its driver is lost with the process. */
-const STARTED: readonly RunState[] = ['running', 'succeeded', 'monitoring'];
+const STARTED: readonly RunState[] = ['running', 'succeeded'];
 const RESTORE_INTERRUPTED = 'interrupted: the bot stopped while this restore was running';
 
 /** Applies the rules above to every unfinished run and restore; oldest first. */
@@ -64,7 +68,7 @@ export function recoverAfterRestart(store: Store, clock: Clock): StartupRecovery
     if (STARTED.includes(found.state)) {
       const r = interrupt(runs, found);
       if (r) interrupted.push(r);
-    } else if (found.state === 'approved') {
+    } else if (found.state === 'approved' && !found.windowId) {
       const r = lapseApproval(runs, found);
       if (r) lapsedApprovals.push(r);
     } else if (found.state === 'planned') {

@@ -2,6 +2,7 @@
 import type { App } from '@slack/bolt';
 import { registerRestoreView } from './actions/restore-view.js';
 import { registerRunActions } from './actions/run-actions.js';
+import { registerStopWatching } from './actions/stop-watching.js';
 import { registerWindowActions } from './actions/window-actions.js';
 import { registerCommands } from './commands/index.js';
 import type { ListenerContext } from './context.js';
@@ -10,6 +11,7 @@ import { registerViews } from './views/index.js';
 export function registerListeners(app: App, ctx: ListenerContext): void {
   registerCommands(app, ctx);
   registerRunActions(app, ctx);
+  registerStopWatching(app, ctx);
   registerRestoreView(app, ctx);
   registerWindowActions(app, ctx);
   registerViews(app, ctx);

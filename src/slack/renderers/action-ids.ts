@@ -7,6 +7,7 @@ export const ACTIONS = {
   restore: 'run_restore',
   retry: 'run_retry',
   maintenanceOff: 'run_maintenance_off',
+  stopWatching: 'run_stop_watching',
 } as const;
 
 /** The restore confirmation modal. */

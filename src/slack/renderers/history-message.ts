@@ -1,6 +1,7 @@
 /** `/migrate history <env>`: the recent runs with requester, approvers, outcome, duration and backup. */
 import type { RunView } from '../../core/index.js';
 import { context, esc, finishMessage, header, sectionsFromLines, type SlackMessage } from './blocks.js';
+import { watchLine } from './run-message.js';
 
 function duration(v: RunView): string {
   const r = v.run;
@@ -23,6 +24,7 @@ function line(v: RunView): string {
     `*${r.id}* · ${at} UTC · *${r.state.replace('_', ' ')}*${r.reverted ? ` · *reverted* by the restore of run ${r.reverted.byRunId}` : ''} · ${r.plan.migrations.length} migration(s)`,
     `requested by <@${r.requestedBy}> · approved by ${approvers} · ${duration(v)}${backup ? ` · backup \`${esc(backup)}\`` : ''}`,
     r.outcome ? `_${esc(r.outcome)}_` : '',
+    v.watch ? watchLine(v.watch, r.id) : '',
     v.undelivered
       ? `:warning: ${v.undelivered} message(s) about this run could not be delivered (Slack, status page or webhooks); see the log.`
       : '',

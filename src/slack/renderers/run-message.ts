@@ -189,9 +189,31 @@ function actionBlock(v: RunView): Block | undefined {
       ),
     );
   if (a.restore) els.push(button('Restore backup', ACTIONS.restore, id, 'danger'));
+  if (a.stopWatching)
+    els.push(
+      button(
+        'Stop watching',
+        ACTIONS.stopWatching,
+        id,
+        undefined,
+        confirmDialog(
+          'Stop watching?',
+          'Ends the post-deploy watch now: its summary is posted and the run is done.',
+          'Stop watching',
+        ),
+      ),
+    );
   // Named where Restore is offered; the confirmation modal names them again.
   if (a.retry) els.push(button('Retry', ACTIONS.retry, id));
   return els.length ? { type: 'actions', block_id: `run:${id}`, elements: els } : undefined;
+}
+
+/** The post-deploy watch in one line (run message and history). */
+export function watchLine(w: NonNullable<RunView['watch']>, runId: string): string {
+  const counts = `${w.samples} sample(s), ${w.gaps} gap(s), ${w.alerts} alert(s)`;
+  return w.state === 'watching'
+    ? `:eyes: Watching until ${when(w.endsAt)} · ${counts} · \`/migrate watch ${runId}\` for the state so far`
+    : `:bar_chart: Watched ${when(w.startedAt)} – ${when(w.endedAt ?? w.endsAt)} (${esc(w.endReason ?? 'ended')}) · ${counts}`;
 }
 
 /** The live message of a run. */
@@ -236,6 +258,7 @@ export function renderRunMessage(v: RunView): SlackMessage {
         `:warning: Restore backup also undoes the later ${esc(v.actions.restoreUndoes.join(', '))}; they would be marked reverted.`,
       ),
     );
+  if (v.watch) blocks.push(context(watchLine(v.watch, r.id)));
   const actions = actionBlock(v);
   if (actions) blocks.push(actions);
   const text = `Deploy to ${r.environment} (run ${r.id}): ${r.state.replace('_', ' ')}${r.reverted ? ' (reverted)' : ''}${r.outcome ? ` — ${r.outcome}` : ''}`;

@@ -76,6 +76,8 @@ const STATES: Record<RunAction, readonly RunState[]> = {
   retry: ['expired', 'cancelled', 'failed', 'interrupted', 'rolled_back', 'restored'],
   // A stopped run (or one a way back ended) that left maintenance mode on.
   maintenance_off: ['cancelled', 'failed', 'interrupted', 'rolled_back', 'restored'],
+  // The post-deploy watch, while it runs.
+  stop_watching: ['monitoring'],
 };
 
 /** The refusal code for each action in a state it may not happen in. */
@@ -99,6 +101,8 @@ function stateCode(action: RunAction, state: RunState): string {
       return 'RUN_NOT_RETRYABLE';
     case 'maintenance_off':
       return 'RUN_NOT_STOPPED';
+    case 'stop_watching':
+      return 'RUN_NOT_WATCHED';
   }
 }
 
@@ -145,6 +149,12 @@ const WHO: Record<'named' | 'nobody named', Record<RunAction, Record<Role, strin
       'group member': undefined,
       stranger: 'NOT_ALLOWED',
     },
+    stop_watching: {
+      requester: undefined,
+      approver: undefined,
+      'group member': undefined,
+      stranger: 'NOT_ALLOWED',
+    },
   },
   // Anyone may vote (but not approve their own run); acting on someone else's run needs standing.
   'nobody named': {
@@ -175,6 +185,12 @@ const WHO: Record<'named' | 'nobody named', Record<RunAction, Record<Role, strin
     },
     retry: { requester: undefined, approver: undefined, 'group member': undefined, stranger: undefined },
     maintenance_off: {
+      requester: undefined,
+      approver: 'NOT_ALLOWED',
+      'group member': 'NOT_ALLOWED',
+      stranger: 'NOT_ALLOWED',
+    },
+    stop_watching: {
       requester: undefined,
       approver: 'NOT_ALLOWED',
       'group member': 'NOT_ALLOWED',

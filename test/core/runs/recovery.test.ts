@@ -51,7 +51,7 @@ describe('recoverAfterRestart', () => {
     ).toEqual({ kind: 'recorded' });
   }
 
-  it('interrupts only runs that had started; a waiting run survives, an approved one waits again', async () => {
+  it('interrupts only runs that had started and are not watched; a waiting run survives, an approved one waits again', async () => {
     const runs = new RunStore(store);
     const running = runIn('production', ['request_approval', 'approve', 'start']);
     runs.acquireEnvironmentLock('production', running);
@@ -74,10 +74,9 @@ describe('recoverAfterRestart', () => {
 
     expect(
       recovered.interrupted.map((r) => [r.run.id, r.previousState, r.run.state, r.interruptedSteps]),
-    ).toEqual([
-      [running, 'running', 'interrupted', ['apply']],
-      [monitoring, 'monitoring', 'interrupted', []],
-    ]);
+    ).toEqual([[running, 'running', 'interrupted', ['apply']]]);
+    // A watched run loses nothing: its watch lives in the store and resumes.
+    expect(new RunStore(store).getRun(monitoring)?.state).toBe('monitoring');
     expect(recovered.interrupted[0]?.run).toMatchObject({
       outcome: 'interrupted during apply (the bot restarted)',
       finishedAt: clock.now(),

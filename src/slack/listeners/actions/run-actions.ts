@@ -23,16 +23,16 @@ type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareAr
 
 const runIdValue = z.string().regex(/^[0-9a-f]{8}$/);
 
-async function tell(respond: RespondFn, text: string): Promise<void> {
+export async function tell(respond: RespondFn, text: string): Promise<void> {
   await respond({ response_type: 'ephemeral', replace_original: false, text }).catch(() => undefined);
 }
 
-function refusalText(r: Refusal): string {
+export function refusalText(r: Refusal): string {
   return `:no_entry_sign: ${esc(r.message)}${r.hint ? `\n_${esc(r.hint)}_` : ''}`;
 }
 
 /** Registers one button: validates the run id, acks, then runs `work` after the ack. */
-function onButton(
+export function onButton(
   app: App,
   ctx: ListenerContext,
   actionId: string,

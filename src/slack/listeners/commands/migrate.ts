@@ -12,6 +12,7 @@ import { deployCommand } from './deploy-command.js';
 import { maintenanceOffCommand } from './maintenance-command.js';
 import { historyCommand, planCommand } from './plan-command.js';
 import { cancelCommand, rollbackCommand } from './run-commands.js';
+import { watchCommand } from './watch-command.js';
 import { statusCommand } from './status-command.js';
 import { windowCommand, type WindowClient } from './window-command.js';
 
@@ -31,6 +32,8 @@ function ackText(cmd: Exclude<MigrateCommand, { kind: 'help' }>): string {
       return `:floppy_disk: Listing the backups of *${cmd.environment}*…`;
     case 'cancel':
       return `:stop_sign: Cancelling run ${cmd.runId}…`;
+    case 'watch':
+      return `:eyes: Reading the watch of run ${cmd.runId}…`;
     case 'rollback':
       return `:leftwards_arrow_with_hook: Looking up the ways back for run ${cmd.runId}…`;
     case 'maintenance_off':
@@ -73,6 +76,8 @@ function dispatch(
       return cancelCommand(ctx, cmd.runId, user, respond);
     case 'rollback':
       return rollbackCommand(ctx, cmd.runId, respond);
+    case 'watch':
+      return watchCommand(ctx, cmd.runId, respond);
     case 'maintenance_off':
       return maintenanceOffCommand(ctx, cmd.environment, user, respond);
     case 'window_modal':
