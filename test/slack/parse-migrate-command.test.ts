@@ -17,6 +17,7 @@ describe('parseMigrateCommand', () => {
     ],
     ['cancel 1A2B3C4D', { kind: 'cancel', runId: '1a2b3c4d' }],
     ['rollback 0badc0de', { kind: 'rollback', runId: '0badc0de' }],
+    ['watch 0BADC0DE', { kind: 'watch', runId: '0badc0de' }],
     ['maintenance off staging', { kind: 'maintenance_off', environment: 'staging' }],
     ['Maintenance OFF  prod-eu_1 ', { kind: 'maintenance_off', environment: 'prod-eu_1' }],
   ])('parses %j', (text, command) => {
@@ -44,6 +45,8 @@ describe('parseMigrateCommand', () => {
     ['cancel', /exactly one run id/],
     ['cancel 123', /not a run id/],
     ['rollback ../../etc', /not a run id/],
+    ['watch', /`watch` takes exactly one run id/],
+    ['watch staging', /not a run id/],
     ['help me', /\/migrate status/],
     ['maintenance', /takes `off` and one environment/],
     ['maintenance off', /takes `off` and one environment/],
