@@ -23,6 +23,8 @@ import { startSlackApp, type SlackApp } from './slack/app.js';
 import { RunMessenger } from './slack/run-messenger.js';
 import { watchMessages } from './slack/watch-messages.js';
 import { chartDeliverer, type ChartUpload } from './core/monitor/chart-delivery.js';
+import { windowReminderDeliverer } from './slack/window-delivery.js';
+import { WindowService } from './core/windows/window-service.js';
 import { OutboxStore, type OutboxMessage } from './store/outbox-store.js';
 
 const openExecutors = new WeakMap<CoreDeps, Map<string, Executor>>();
@@ -73,6 +75,7 @@ export interface ComposedBot {
   readonly messenger: RunMessenger;
   readonly ticker: Ticker;
   readonly inflight: InflightWork;
+  readonly windows: WindowService;
 }
 
 export interface ComposeOptions {
@@ -130,7 +133,16 @@ export function composeBot(config: AppConfig, logger: Logger, opts: ComposeOptio
     outbox,
     worker,
   });
-  deliverers.slack = messenger.deliverer();
+  const windows = new WindowService({ deps, runs, outbox, wake: () => worker.wake() });
+  const runDeliverer = messenger.deliverer();
+  const windowDeliverer = windowReminderDeliverer({
+    client,
+    teamChannel: config.file.slack.channel,
+    thread: (id) => windows.store.get(id)?.thread,
+    remember: (id, channel, ts) => windows.store.setThread(id, channel, ts),
+  });
+  deliverers.slack = (msg, signal) =>
+    msg.kind === 'slack.window' ? windowDeliverer(msg) : runDeliverer(msg, signal);
   /** Tells the run's thread that the status page or a webhook is late (once) or given up. */
   const late = (msg: OutboxMessage, error: string, gaveUp: boolean): void => {
     const runId =
@@ -163,7 +175,8 @@ export function composeBot(config: AppConfig, logger: Logger, opts: ComposeOptio
   const ticker = opts.ticker ?? new CronTicker(logger, () => deps.clock.now());
   ticker.onTick(() => void runs.expireOverdue());
   ticker.onTick(() => runs.tickWatches());
-  return { deps, bus, outbox, worker, runs, messenger, ticker, inflight: new InflightWork() };
+  ticker.onTick(() => windows.tick());
+  return { deps, bus, outbox, worker, runs, messenger, ticker, inflight: new InflightWork(), windows };
 }
 
 /** Starts the ticker, the outbox worker and start-up recovery (tracked as work under way). */
@@ -230,7 +243,13 @@ export async function launchBot(
   let slack: SlackApp;
   try {
     slack = await startSlackApp(
-      { deps: bot.deps, inflight: bot.inflight, runs: bot.runs, messenger: bot.messenger },
+      {
+        deps: bot.deps,
+        inflight: bot.inflight,
+        runs: bot.runs,
+        messenger: bot.messenger,
+        windows: bot.windows,
+      },
       opts.port === undefined ? {} : { port: opts.port },
     );
   } catch (err) {

@@ -21,14 +21,6 @@ const userOrGroupId = z
 const envNamePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const envVarName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name');
 
-/**
- * A key that is planned but does nothing yet: any value is refused with a message saying so, so
- * that no key is ever accepted and then ignored. Remove the entry once the feature exists.
- */
-function notAvailableYet(key: string, planned: string) {
-  return z.never({ error: `\`${key}\` is not available yet (planned: ${planned})` }).optional();
-}
-
 const databaseSchema = z
   .object({
     /** Name of the environment variable that holds the database URL. */
@@ -133,6 +125,73 @@ const WATCHDOG_DEFAULTS = {
   stepStallMinutes: 30,
 };
 
+const regexText = nonEmpty.refine((p) => {
+  try {
+    new RegExp(p);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'expected a regular expression');
+
+/** A Prometheus series: a sample (or histogram family) name and exact label values. */
+const seriesSelectorSchema = z
+  .object({ name: nonEmpty, labels: z.record(z.string(), z.string()).default({}) })
+  .strict();
+
+/** When a watch speaks up, against the baseline taken in preflight. */
+const monitorThresholdsSchema = z
+  .object({
+    /** Error rate above the baseline by at least this many percentage points (0.5 = 0.5 %). */
+    errorRatePoints: z.number().positive('expected a number > 0').default(1),
+    /** p95 latency up by at least this many percent over the baseline. */
+    p95IncreasePercent: z.number().positive('expected a number > 0').default(50),
+    /** Sessions waiting on a lock at sampling time. */
+    lockWaiters: positiveInt.default(3),
+    /** Deadlocks since the previous sample. */
+    deadlocks: positiveInt.default(1),
+    /** Connections as a share of max_connections, in percent. */
+    connectionsPercent: z.number().positive().max(100).default(80),
+    /** Failed health checks in a row. */
+    healthFailures: positiveInt.default(2),
+  })
+  .strict();
+
+const MONITOR_THRESHOLD_DEFAULTS = {
+  errorRatePoints: 1,
+  p95IncreasePercent: 50,
+  lockWaiters: 3,
+  deadlocks: 1,
+  connectionsPercent: 80,
+  healthFailures: 2,
+};
+
+/** The watch after a successful deploy (core/monitor): what is sampled, how often, how long. */
+const monitorSchema = z
+  .object({
+    /** How long to watch (fractions allowed, e.g. 0.1 for a trial). */
+    hours: z.number().positive('expected a number > 0').default(24),
+    /** Minutes between samples (>= 1; fractions allowed). */
+    everyMinutes: z.number().min(1, 'expected a number >= 1').default(5),
+    /** The application's Prometheus endpoint; without it only the health check and PostgreSQL are sampled. */
+    metricsUrl: z.url('expected a URL').optional(),
+    metricsTimeoutMs: positiveInt.default(5000),
+    /** The request counter. */
+    requests: seriesSelectorSchema.default({ name: 'http_requests_total', labels: {} }),
+    /** Which requests of that counter failed: a label and a pattern of its value. */
+    errors: z
+      .object({ label: nonEmpty.default('status'), pattern: regexText.default('^5\\d\\d$') })
+      .strict()
+      .default({ label: 'status', pattern: '^5\\d\\d$' }),
+    /** The request latency histogram (family name, without `_bucket`). */
+    latency: seriesSelectorSchema.default({ name: 'http_request_duration_seconds', labels: {} }),
+    thresholds: monitorThresholdsSchema.default(MONITOR_THRESHOLD_DEFAULTS),
+  })
+  .strict()
+  .refine((m) => m.everyMinutes <= m.hours * 60, {
+    message: 'everyMinutes must not be longer than the watch (hours)',
+  });
+
 const knownZone = (zone: string): string | undefined =>
   isValidTimeZone(zone) ? undefined : `"${zone}" is not a known IANA time zone (e.g. Europe/Oslo, UTC)`;
 
@@ -220,73 +279,6 @@ const remindersSchema = z
   })
   .strict();
 
-const regexText = nonEmpty.refine((p) => {
-  try {
-    new RegExp(p);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'expected a regular expression');
-
-/** A Prometheus series: a sample (or histogram family) name and exact label values. */
-const seriesSelectorSchema = z
-  .object({ name: nonEmpty, labels: z.record(z.string(), z.string()).default({}) })
-  .strict();
-
-/** When a watch speaks up, against the baseline taken in preflight. */
-const monitorThresholdsSchema = z
-  .object({
-    /** Error rate above the baseline by at least this many percentage points (0.5 = 0.5 %). */
-    errorRatePoints: z.number().positive('expected a number > 0').default(1),
-    /** p95 latency up by at least this many percent over the baseline. */
-    p95IncreasePercent: z.number().positive('expected a number > 0').default(50),
-    /** Sessions waiting on a lock at sampling time. */
-    lockWaiters: positiveInt.default(3),
-    /** Deadlocks since the previous sample. */
-    deadlocks: positiveInt.default(1),
-    /** Connections as a share of max_connections, in percent. */
-    connectionsPercent: z.number().positive().max(100).default(80),
-    /** Failed health checks in a row. */
-    healthFailures: positiveInt.default(2),
-  })
-  .strict();
-
-const MONITOR_THRESHOLD_DEFAULTS = {
-  errorRatePoints: 1,
-  p95IncreasePercent: 50,
-  lockWaiters: 3,
-  deadlocks: 1,
-  connectionsPercent: 80,
-  healthFailures: 2,
-};
-
-/** The watch after a successful deploy (core/monitor): what is sampled, how often, how long. */
-const monitorSchema = z
-  .object({
-    /** How long to watch (fractions allowed, e.g. 0.1 for a trial). */
-    hours: z.number().positive('expected a number > 0').default(24),
-    /** Minutes between samples (>= 1; fractions allowed). */
-    everyMinutes: z.number().min(1, 'expected a number >= 1').default(5),
-    /** The application's Prometheus endpoint; without it only the health check and PostgreSQL are sampled. */
-    metricsUrl: z.url('expected a URL').optional(),
-    metricsTimeoutMs: positiveInt.default(5000),
-    /** The request counter. */
-    requests: seriesSelectorSchema.default({ name: 'http_requests_total', labels: {} }),
-    /** Which requests of that counter failed: a label and a pattern of its value. */
-    errors: z
-      .object({ label: nonEmpty.default('status'), pattern: regexText.default('^5\\d\\d$') })
-      .strict()
-      .default({ label: 'status', pattern: '^5\\d\\d$' }),
-    /** The request latency histogram (family name, without `_bucket`). */
-    latency: seriesSelectorSchema.default({ name: 'http_request_duration_seconds', labels: {} }),
-    thresholds: monitorThresholdsSchema.default(MONITOR_THRESHOLD_DEFAULTS),
-  })
-  .strict()
-  .refine((m) => m.everyMinutes <= m.hours * 60, {
-    message: 'everyMinutes must not be longer than the watch (hours)',
-  });
-
 const environmentSchema = z
   .object({
     database: databaseSchema,
@@ -325,7 +317,11 @@ const environmentSchema = z
      * command line). Each must be set at start-up; each value is redacted everywhere.
      */
     commandEnv: z.array(envVarName).default([]),
-    requireWindow: notAvailableYet('requireWindow', 'deploys only inside a maintenance window'),
+    /**
+     * Deploys only inside a maintenance window: outside one, `/migrate deploy` offers the next window,
+     * and the run, approved ahead, starts by itself at its start.
+     */
+    requireWindow: z.boolean().default(false),
     /**
      * The soak gate: a deploy here is refused unless every planned migration, with the same
      * checksum, finished on `afterEnv` (read from its own `_prisma_migrations`) at least `soakHours`
@@ -434,9 +430,9 @@ export type FileConfig = z.infer<typeof fileConfigSchema>;
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
 export type ExecutorConfig = z.infer<typeof executorSchema>;
 export type ApprovalsConfig = z.infer<typeof approvalsSchema>;
-export type MonitorConfig = z.infer<typeof monitorSchema>;
 /** A recurring window after validation: `{ cron, durationMs, timezone, title }`. */
 export type RecurringWindowConfig = z.output<typeof recurringWindowSchema>;
 /** A freeze after validation: `{ from, to, reason }` in ms, covering [from, to). */
 export type FreezeConfig = z.output<typeof freezeSchema>;
+export type MonitorConfig = z.infer<typeof monitorSchema>;
 export { envNamePattern };

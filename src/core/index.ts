@@ -34,6 +34,7 @@ export type {
   ScheduleWindowInput,
   WindowCancelled,
   WindowListing,
+  WindowReminderData,
   WindowScheduled,
 } from './windows/types.js';
 export { formatHours, formatSpan, formatUtc, slackDate } from './windows/time-input.js';

@@ -13,6 +13,7 @@ import { createLogger } from '../../src/base/logger.js';
 import { launchBot, type RunningBot } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { CoreDeps } from '../../src/core/deps.js';
+import type { Ticker } from '../../src/core/ticker.js';
 import { startSlackEmulator } from './slack-emulator/index.js';
 import type { EmulatorOptions, SlackEmulator } from './slack-emulator/types.js';
 
@@ -32,7 +33,8 @@ export interface TestBot {
   logs: string[];
   dataDir: string;
   configPath: string;
-  stop(): Promise<void>;
+  /** Stops the bot and (unless `keepEmulator`, or it was given in `restartOf`) its Slack emulator. */
+  stop(keepEmulator?: boolean): Promise<void>;
 }
 
 export interface StartBotOptions {
@@ -48,21 +50,30 @@ export interface StartBotOptions {
   config?: Record<string, unknown>;
   /** How long one Slack delivery call may take (default 10 s). */
   slackTimeoutMs?: number;
+  /** The scheduled work's ticker (default: node-cron every minute); tests pass a ManualTicker. */
+  ticker?: Ticker;
+  /**
+   * Start again where an earlier bot stopped: its directory (config and data) and its Slack
+   * emulator (kept open; the caller closes it). `stop()` then leaves the emulator open too.
+   */
+  restartOf?: { dir: string; emu: SlackEmulator };
 }
 
 export async function startTestBot(opts: StartBotOptions): Promise<TestBot> {
-  const dir = mkdtempSync(join(tmpdir(), 'drawbridge-bot-'));
+  const dir = opts.restartOf?.dir ?? mkdtempSync(join(tmpdir(), 'drawbridge-bot-'));
   const configPath = join(dir, 'drawbridge.yml');
   writeFileSync(
     configPath,
     stringify({ slack: { channel: CHANNEL }, ...opts.config, environments: opts.environments }),
   );
-  const emu = await startSlackEmulator({
-    signingSecret: SECRETS.signingSecret,
-    botToken: SECRETS.botToken,
-    appToken: SECRETS.appToken,
-    ...opts.emulator,
-  });
+  const emu =
+    opts.restartOf?.emu ??
+    (await startSlackEmulator({
+      signingSecret: SECRETS.signingSecret,
+      botToken: SECRETS.botToken,
+      appToken: SECRETS.appToken,
+      ...opts.emulator,
+    }));
   const dataDir = join(dir, 'data');
   const config = loadConfig({
     vars: {
@@ -89,6 +100,7 @@ export async function startTestBot(opts: StartBotOptions): Promise<TestBot> {
     port: 0,
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.slackTimeoutMs ? { slackTimeoutMs: opts.slackTimeoutMs } : {}),
+    ...(opts.ticker ? { ticker: opts.ticker } : {}),
   });
   const deps = app.bot.deps;
   if (opts.mode === 'http') {
@@ -104,9 +116,9 @@ export async function startTestBot(opts: StartBotOptions): Promise<TestBot> {
     logs,
     dataDir,
     configPath,
-    async stop() {
+    async stop(keepEmulator = false) {
       await app.stop(10_000);
-      await emu.close();
+      if (!keepEmulator && !opts.restartOf) await emu.close();
     },
   };
 }

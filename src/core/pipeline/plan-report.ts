@@ -14,6 +14,8 @@ import { withEnvironmentTarget, type EnvironmentTarget } from '../environment-ta
 import { planHash } from '../runs/plan.js';
 import { readDatabaseFacts } from './database-facts.js';
 import { checkSoakGate } from './soak-gate.js';
+import { activeFreeze, describeFreeze } from '../windows/freezes.js';
+import { freezesFor } from '../windows/window-config.js';
 import {
   affectedTables,
   groundChecks,
@@ -95,9 +97,18 @@ export async function prepareTargetPlan(
   const gate =
     pending.length > 0 ? await checkSoakGate(deps, environment, pending, plan.createdAt) : undefined;
   if (gate) preflight.push(gate);
+  // A freeze blocks too, and the pipeline's own preflight sees it when a run starts.
+  const frozen = activeFreeze(freezesFor(deps.config, environment), plan.createdAt);
+  if (frozen && pending.length > 0)
+    preflight.push({
+      id: 'freeze',
+      status: 'fail',
+      message: `Deploys to ${environment} are frozen: ${describeFreeze(frozen)}.`,
+      hint: 'Deploy after the freeze ends.',
+    });
   const verdict =
     status.blocking.length > 0 ||
-    preflight.some((c) => c.status === 'fail' && (c.id === 'ledger' || c.id === 'gate'))
+    preflight.some((c) => c.status === 'fail' && ['ledger', 'gate', 'freeze'].includes(c.id))
       ? 'blocked'
       : pending.length === 0
         ? 'nothing_pending'

@@ -27,6 +27,8 @@ import { markRolledBack, restoreRun, type MarkedRolledBack, type Restored } from
 import { listBackups, type BackupList } from './backup-list.js';
 import { runsUndoneBy } from './later-runs.js';
 import { endWatch, tickWatches, watchSoFar, type WatchSoFar } from '../monitor/watch-service.js';
+import type { MaintenanceWindow } from '../windows/types.js';
+import { deployTiming, waitingWindow } from '../windows/deploy-timing.js';
 
 /** Lists the members of a Slack user group (S…); supplied by the Slack layer. */
 export type GroupMembers = ListGroupMembers;
@@ -42,7 +44,17 @@ export type VoteResult = VoteCast & { readonly started?: Promise<StartRunResult 
 
 export type DeployRequest =
   | { readonly kind: 'requested'; readonly run: RunRecord; readonly report: PlanReport }
-  | { readonly kind: 'not_needed' | 'blocked'; readonly report: PlanReport };
+  | { readonly kind: 'not_needed' | 'blocked'; readonly report: PlanReport }
+  /**
+   * `requireWindow` and no window is open: `next` is the next window of the environment, which the
+   * front end offers ("Run in the window of …"); asking again with its `windowId` schedules the run.
+   */
+  | {
+      readonly kind: 'outside_window';
+      readonly report: PlanReport;
+      readonly next?: MaintenanceWindow;
+      readonly message: string;
+    };
 
 export class RunService {
   readonly runs: RunStore;
@@ -81,13 +93,20 @@ export class RunService {
     return preparePlan(this.deps, environment);
   }
 
-  /** Plans and, when there is something to apply, creates a run waiting for approval. */
+  /**
+   * Plans and, when there is something to apply, creates a run waiting for approval. A freeze
+   * refuses; with `requireWindow`, a request outside any window answers `outside_window` (with the
+   * next window), and one with `windowId` creates a run that starts by itself when that window opens.
+   */
   async requestDeploy(input: {
     environment: string;
     requestedBy: string;
     reason?: string;
     channel?: string;
+    windowId?: string;
   }): Promise<DeployRequest | Refusal> {
+    const timing = deployTiming(this.deps, input.environment, input.windowId);
+    if (timing.kind === 'refusal') return timing;
     const report = await preparePlan(this.deps, input.environment);
     if (report.kind === 'refusal') return report;
     if (report.verdict !== 'ready') {
@@ -95,6 +114,7 @@ export class RunService {
     }
     const busy = report.preflight.find((c) => c.id === 'lock' && c.status === 'fail');
     if (busy) return refusal('ENVIRONMENT_BUSY', busy.message, busy.hint);
+    if (timing.kind === 'outside') return { kind: 'outside_window', report, ...timing.offer };
     const created = this.runs.createRun({
       environment: input.environment,
       requestedBy: input.requestedBy,
@@ -102,6 +122,7 @@ export class RunService {
       planHash: report.planHash,
       ...(input.reason ? { reason: input.reason } : {}),
       ...(input.channel ? { channel: input.channel } : {}),
+      ...(timing.kind === 'window' ? { windowId: timing.window.id } : {}),
     });
     this.runs.setReport(created.id, report);
     const moved = applyRunEvent(this.runs, created.id, 'request_approval', { actor: input.requestedBy });
@@ -185,6 +206,19 @@ export class RunService {
       runId,
     );
     if (cast.kind === 'refusal' || cast.outcome !== 'approved') return cast;
+    const waitsFor = waitingWindow(this.deps, cast.run);
+    if (waitsFor) {
+      // Approved ahead: the window's ticker starts it (core/windows/scheduled-runs.ts).
+      this.emit({
+        kind: 'detail',
+        runId,
+        detail: {
+          title: 'Approved ahead of its window',
+          text: `It starts by itself when window ${waitsFor.id} opens, if the plan and the approvals still hold, no freeze applies and the preflight passes.`,
+        },
+      });
+      return cast;
+    }
     const started = this.start(runId, voter);
     // The caller awaits it; this only keeps a rejection from going unhandled if it does not.
     started.catch(() => undefined);

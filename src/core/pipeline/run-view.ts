@@ -4,6 +4,7 @@
  * available in the run's state (core/runs/authorize.ts, from the lifecycle table and the evidence),
  * never a hand-made list of states.
  */
+import { runWindowOf } from '../windows/run-window.js';
 import type { ApprovalsConfig } from '../../config/file-schema.js';
 import type { RunStore } from '../../store/run-store.js';
 import type { RunRecord } from '../../store/run-types.js';
@@ -103,6 +104,7 @@ export function buildRunView(
   const expiresAt = policy ? approvalExpiresAt(run, policy) : undefined;
   const report = runs.getReport(run.id) as PlanReport | undefined;
   const watch = watchBrief(deps, run.id);
+  const window = runWindowOf(deps, run, report);
   return {
     run,
     steps,
@@ -117,6 +119,7 @@ export function buildRunView(
     ...(extra.progress ? { progress: extra.progress } : {}),
     ...(report ? { report } : {}),
     ...(watch ? { watch } : {}),
+    ...(window ? { window } : {}),
     actions: undoes.length ? { ...actions, restoreUndoes: undoes.map((r) => describeUndone([r])) } : actions,
   };
 }

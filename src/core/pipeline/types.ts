@@ -4,6 +4,7 @@
  * subscribe to the events; nothing here knows about Slack.
  */
 import type { TeamNotice } from '../events/team-notice.js';
+import type { RunWindow } from '../windows/types.js';
 import type { Alert, ChartInput, WatchBrief, WatchSummary } from '../monitor/types.js';
 import type { StatusReport } from '../../migrations/status.js';
 import type { ReviewReport } from '../../migrations/review/types.js';
@@ -44,7 +45,8 @@ export const STEP_TITLES: Record<PipelineStep, string> = {
 
 /** One preflight check and what it found. `fail` stops a run; `warn` is shown and does not. */
 export interface PreflightCheck {
-  readonly id: 'database' | 'pg_dump' | 'disk' | 'ledger' | 'transactions' | 'lock' | 'review' | 'gate';
+  readonly id:
+    'database' | 'pg_dump' | 'disk' | 'ledger' | 'transactions' | 'lock' | 'review' | 'gate' | 'freeze';
   readonly status: 'ok' | 'warn' | 'fail';
   readonly message: string;
   readonly hint?: string;
@@ -202,6 +204,8 @@ export interface RunView {
   readonly actions: RunActions;
   /** Messages about this run the outbox gave up delivering (history only). */
   readonly undelivered?: number;
+  /** The maintenance window the run waits for (or ran in), with the overrun flag. */
+  readonly window?: RunWindow;
   /** The post-deploy watch, when the run has one. */
   readonly watch?: WatchBrief;
 }

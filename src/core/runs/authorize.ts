@@ -65,6 +65,8 @@ export interface AuthorizableRun {
   readonly planHash: string;
   /** When approval was requested; expiry counts from here. */
   readonly approvalRequestedAt: number | null;
+  /** A run scheduled into a maintenance window: its approval holds until the window ends. */
+  readonly windowEndsAt?: number;
 }
 
 /** What the apply evidence says about the migration that stopped (core/pipeline/apply-evidence.ts). */
@@ -154,9 +156,9 @@ export const MAINTENANCE_OFF_STATES: readonly RunState[] = [
 
 /** When a run's approval expires, or undefined if approval was never requested. */
 export function approvalExpiresAt(run: AuthorizableRun, policy: ApprovalPolicy): number | undefined {
-  return run.approvalRequestedAt === null
-    ? undefined
-    : run.approvalRequestedAt + policy.expiresAfterMinutes * 60_000;
+  if (run.approvalRequestedAt === null) return undefined;
+  if (run.windowEndsAt !== undefined) return run.windowEndsAt;
+  return run.approvalRequestedAt + policy.expiresAfterMinutes * 60_000;
 }
 
 /** Whether `voter` (a member of `voterGroups`) may vote under `approvers`; empty means anyone. */
@@ -315,7 +317,9 @@ function votingOpen({ run, policy, now, currentPlanHash = run.planHash }: RunFac
   if (expiresAt !== undefined && now >= expiresAt) {
     return refusal(
       'APPROVAL_EXPIRED',
-      `This plan expired: approval had to be complete within ${policy.expiresAfterMinutes} minutes of the request.`,
+      run.windowEndsAt !== undefined
+        ? 'This plan expired: approval had to be complete before the end of its maintenance window.'
+        : `This plan expired: approval had to be complete within ${policy.expiresAfterMinutes} minutes of the request.`,
       `Ask for a new plan with /migrate deploy ${run.environment}.`,
     );
   }

@@ -150,19 +150,23 @@ export class WindowService {
   }
 
   /**
-   * The ticker's work, in order: store the recurring windows that come into view, send due reminders,
-   * then start (or refuse to start) the runs whose window has opened. Each part logs its own failures.
+   * The ticker's work, in order: store the recurring windows that come into view, start (or refuse
+   * to start) the runs whose window has opened, send due reminders, and give a recurring window with
+   * a run scheduled into it its Statuspage maintenance.
    */
   async tick(): Promise<void> {
     this.materialize();
+    // Runs first: a run that cannot start says why in its own thread, and the window's start
+    // reminder then reports it as it is.
+    await startScheduledRuns({ deps: this.deps, windows: this.store, runs: this.opts.runs });
     await sendDueReminders({
       deps: this.deps,
       windows: this.store,
       runs: this.opts.runs,
       outbox: this.opts.outbox,
     });
+    this.ensureStatuspage();
     this.opts.wake();
-    await startScheduledRuns({ deps: this.deps, windows: this.store, runs: this.opts.runs });
   }
 
   /**
@@ -218,6 +222,21 @@ export class WindowService {
       }
     }
     return added;
+  }
+
+  /**
+   * A recurring window gets a Statuspage maintenance once a run is scheduled into it (a window from
+   * Slack gets one when it is scheduled): an empty weekly slot is not announced to customers.
+   */
+  private ensureStatuspage(): void {
+    const runs = new RunStore(this.deps.store, this.deps.clock);
+    for (const w of this.store.listScheduled(undefined, this.deps.clock.now())) {
+      if (w.source !== 'config' || this.opts.outbox.getByDedupeKey(windowStatuspageKey(w.id))) continue;
+      const waiting = runs
+        .listRunsOfWindow(w.id)
+        .some((r) => ['awaiting_approval', 'approved'].includes(r.state));
+      if (waiting) this.scheduleStatuspage(w);
+    }
   }
 
   /** Refuses when `actor` is not an approver of the environment (anyone may when it names none). */

@@ -3,6 +3,7 @@
  * with its state and timing, the progress line, and the buttons that make sense now. Pure data →
  * Block Kit; re-rendered and sent with chat.update whenever the run changes.
  */
+import { formatSpan } from '../../core/index.js';
 import { WAYS_BACK_STATES } from '../../core/index.js';
 import { STEP_TITLES, type PipelineStep, type RunView } from '../../core/index.js';
 import { describeApprovers } from '../../core/index.js';
@@ -208,6 +209,15 @@ function actionBlock(v: RunView): Block | undefined {
   return els.length ? { type: 'actions', block_id: `run:${id}`, elements: els } : undefined;
 }
 
+/** The maintenance window the run waits for, and the overrun flag. */
+function windowBlocks(v: RunView): Block[] {
+  const w = v.window;
+  if (!w) return [];
+  const waiting = v.run.state === 'approved' || v.run.state === 'awaiting_approval';
+  const line = `:calendar: ${waiting ? 'Starts by itself in' : 'Maintenance window'} *${esc(w.title)}* ${formatSpan(w.startsAt, w.endsAt)} (window ${w.id}${w.state === 'cancelled' ? ', cancelled' : ''})${waiting ? ', if the plan and the approvals still hold and the preflight passes then' : ''}.`;
+  return [section(w.overrun ? `${line}\n:warning: *${esc(w.overrun)}*` : line)];
+}
+
 /** The post-deploy watch in one line (run message and history). */
 export function watchLine(w: NonNullable<RunView['watch']>, runId: string): string {
   const counts = `${w.samples} sample(s), ${w.gaps} gap(s), ${w.alerts} alert(s)`;
@@ -227,6 +237,7 @@ export function renderRunMessage(v: RunView): SlackMessage {
     ),
     ...sectionsFromLines(migrationLines(v)),
     section(approvalLine(v)),
+    ...windowBlocks(v),
   ];
   const showPlanDetails =
     ['planned', 'awaiting_approval', 'approved', 'rejected', 'expired'].includes(r.state) ||
