@@ -75,7 +75,7 @@ describe('maintenance windows', () => {
     sp = await startStatuspageEmulator({ components: [{ id: 'cmpapi000001', name: 'API' }] });
     vars = { STATUSPAGE_API_KEY: sp.apiKey };
     environments = {};
-    for (const name of ['weekly', 'auto', 'added', 'edited', 'recurring']) {
+    for (const name of ['weekly', 'auto', 'added', 'edited', 'recurring', 'cancelled']) {
       const db = await createTestDatabase(`windows_${name}`);
       await seedLedger(db.url, fixture, { applied: ['20250101000000_init'] });
       dbs.push(db);
@@ -103,6 +103,21 @@ describe('maintenance windows', () => {
     await sp?.close();
     for (const db of dbs) await db.drop();
   });
+
+  /** Stops the bot (optionally moving the clock while it is down) and starts it again on the same data. */
+  async function restart(downMs = 0): Promise<void> {
+    await bot.stop(true);
+    if (downMs) await clock.advance(downMs);
+    ticker = new ManualTicker(createLogger({ level: 'silent' }), () => clock.now());
+    bot = await startTestBot({
+      mode: 'http',
+      clock,
+      ticker,
+      environments,
+      vars,
+      restartOf: { dir: dirname(bot.dataDir), emu: bot.emu },
+    });
+  }
 
   /** Moves the clock to `at` and runs one tick, then delivers what it queued. */
   async function tickAt(at: number): Promise<void> {
@@ -190,27 +205,10 @@ describe('maintenance windows', () => {
 
     await tickAt(start - 24 * HOUR);
     // A restart: the new process ticks at the same moment and repeats nothing.
-    await bot.stop(true);
-    bot = await startTestBot({
-      mode: 'http',
-      clock,
-      ticker: (ticker = new ManualTicker(createLogger({ level: 'silent' }), () => clock.now())),
-      environments,
-      vars,
-      restartOf: { dir: dirname(bot.dataDir), emu: bot.emu },
-    });
+    await restart();
     await tickAt(start - 24 * HOUR + 60_000);
     // Down over the 1 h reminder: it arrives late, and says so.
-    await bot.stop(true);
-    await clock.advance(start - HOUR + 20 * 60_000 - clock.now());
-    bot = await startTestBot({
-      mode: 'http',
-      clock,
-      ticker: (ticker = new ManualTicker(createLogger({ level: 'silent' }), () => clock.now())),
-      environments,
-      vars,
-      restartOf: { dir: dirname(bot.dataDir), emu: bot.emu },
-    });
+    await restart(start - HOUR + 20 * 60_000 - clock.now());
     await tickAt(clock.now());
     await tickAt(start);
     await tickAt(start + 2 * HOUR);
@@ -245,7 +243,9 @@ describe('maintenance windows', () => {
     const { runId, ts } = await deployInNextWindow('auto');
     expect(bot.app.runs.find(runId)?.windowId).toBe(id);
     await approve(runId, ts);
-    // Approved ahead: it waits. A tick before the start does not start it.
+    // Approved ahead: it waits, across a restart too. A tick before the start does not start it.
+    await restart();
+    expect(bot.app.runs.find(runId)?.state).toBe('approved');
     await tickAt(start - 60_000);
     expect(bot.app.runs.find(runId)?.state).toBe('approved');
     const finished = bot.app.bot.bus.waitFor('run:finished', (e) => e.runId === runId, 60_000);
@@ -363,6 +363,30 @@ describe('maintenance windows', () => {
     expect(named()).toHaveLength(1);
     expect((named()[0]?.body as { incident: { scheduled_for: string } }).incident.scheduled_for).toBe(
       new Date(tuesday).toISOString(),
+    );
+  }, 60_000);
+
+  it('cancelling a window cancels the runs waiting for it and deletes its Statuspage maintenance', async () => {
+    const start = clock.now() + 5 * HOUR;
+    const id = await schedule('cancelled', new Date(start).toISOString(), '1h', 'Cancelled window');
+    const { runId, ts } = await deployInNextWindow('cancelled');
+    await approve(runId, ts);
+    await bot.emu.slashCommand({ user: BOB, channel: CHANNEL, text: `window cancel ${id}` });
+    await waitForRunState(bot, runId, ['cancelled']);
+    await bot.app.messenger.flush();
+    expect(bot.app.runs.find(runId)?.outcome).toContain(
+      `its maintenance window ${id} was cancelled by ${BOB}`,
+    );
+    const incident = bot.app.bot.outbox.getByDedupeKey(`statuspage:window:${id}`)?.result as { id: string };
+    const deleted = await bot.emu.waitFor(
+      () => sp.requests.find((r) => r.method === 'DELETE' && r.path.endsWith(`/incidents/${incident.id}`)),
+      { what: 'the scheduled maintenance deleted' },
+    );
+    expect(deleted.status).toBeLessThan(300);
+    // Its reminders are skipped; nothing more is sent for it.
+    expect(bot.app.bot.windows.store.remindersOf(id).every((r) => r.state === 'skipped')).toBe(true);
+    expect(bot.deps.store.auditLog().some((a) => a.action === 'window:cancelled' && a.actor === BOB)).toBe(
+      true,
     );
   }, 60_000);
 
