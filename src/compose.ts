@@ -25,6 +25,7 @@ import { watchMessages } from './slack/watch-messages.js';
 import { chartDeliverer, type ChartUpload } from './core/monitor/chart-delivery.js';
 import { windowReminderDeliverer } from './slack/window-delivery.js';
 import { WindowService } from './core/windows/window-service.js';
+import { checkShadowConfigs } from './core/shadow/shadow-config-check.js';
 import { OutboxStore, type OutboxMessage } from './store/outbox-store.js';
 
 const openExecutors = new WeakMap<CoreDeps, Map<string, Executor>>();
@@ -242,6 +243,8 @@ export async function launchBot(
   const bot = composeBot(config, logger, opts);
   let slack: SlackApp;
   try {
+    // A shadow database that is its target itself stops the bot here (ConfigError).
+    await checkShadowConfigs(bot.deps);
     slack = await startSlackApp(
       {
         deps: bot.deps,

@@ -11,6 +11,7 @@ export const SQLSTATE = {
   SYNTAX_ERROR: '42601',
   DEADLOCK_DETECTED: '40P01',
   ADMIN_SHUTDOWN: '57P01',
+  INSUFFICIENT_PRIVILEGE: '42501',
 } as const;
 
 export type SqlState = (typeof SQLSTATE)[keyof typeof SQLSTATE];

@@ -51,6 +51,24 @@ const databaseSchema = z
     message: 'expected at most one of directUrlEnv or directUrlFile',
   });
 
+/**
+ * The environment's shadow database (issue 14): a database Drawbridge owns and may empty, for the drift
+ * check and the rehearsal (Prisma users know it as `SHADOW_DATABASE_URL`). Reached the same way as the
+ * target (`database.via`). Exactly one of `urlEnv` or `urlFile`. It must never be the target itself:
+ * that is refused at start-up and before each use.
+ */
+const shadowDatabaseSchema = z
+  .object({
+    /** Name of the environment variable that holds the shadow database URL. */
+    urlEnv: envVarName.optional(),
+    /** Path of a file that holds the shadow database URL. */
+    urlFile: nonEmpty.optional(),
+  })
+  .strict()
+  .refine((d) => (d.urlEnv ? 1 : 0) + (d.urlFile ? 1 : 0) === 1, {
+    message: 'expected exactly one of urlEnv or urlFile',
+  });
+
 const executorSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('local') }).strict(),
   z
@@ -282,6 +300,7 @@ const remindersSchema = z
 const environmentSchema = z
   .object({
     database: databaseSchema,
+    shadowDatabase: shadowDatabaseSchema.optional(),
     migrations: nonEmpty.default('./prisma/migrations'),
     runner: z.enum(['native', 'prisma']).default('native'),
     prisma: z

@@ -88,6 +88,7 @@ export function parseFileConfig(text: string, baseDir: string, source = 'config'
     env.prisma.cwd = abs(env.prisma.cwd);
     if (env.backup.dir) env.backup.dir = abs(env.backup.dir);
     if (env.database.urlFile) env.database.urlFile = abs(env.database.urlFile);
+    if (env.shadowDatabase?.urlFile) env.shadowDatabase.urlFile = abs(env.shadowDatabase.urlFile);
     if (env.executor.type === 'ssh') {
       env.executor.identityFile = abs(env.executor.identityFile);
       env.executor.knownHostsFile = abs(env.executor.knownHostsFile);

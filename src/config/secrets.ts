@@ -15,6 +15,11 @@ export interface SecretSource {
    * undefined when none is configured.
    */
   directDatabaseUrl(environment: string): string | undefined;
+  /**
+   * The shadow database URL of an environment (`shadowDatabase.urlEnv` or `urlFile`), or undefined
+   * when it has no shadow database.
+   */
+  shadowDatabaseUrl(environment: string): string | undefined;
   /** The Statuspage API key of an environment, if configured. */
   statuspageKey(environment: string): string | undefined;
   /** The HMAC secret of webhook number `index`, if configured. */
@@ -65,6 +70,16 @@ export function createSecretSource(file: FileConfig, vars: Record<string, string
       if (db.directUrlEnv) url = fromEnv(vars, db.directUrlEnv, `${what}.directUrlEnv`);
       else if (db.directUrlFile) url = fromFile(db.directUrlFile, `${what}.directUrlFile`);
       if (url !== undefined) registerUrlSecrets(url);
+      return url;
+    },
+    shadowDatabaseUrl(environment) {
+      const shadow = file.environments[environment]?.shadowDatabase;
+      if (!shadow) return undefined;
+      const what = `environments.${environment}.shadowDatabase`;
+      const url = shadow.urlEnv
+        ? fromEnv(vars, shadow.urlEnv, `${what}.urlEnv`)
+        : fromFile(shadow.urlFile as string, `${what}.urlFile`);
+      registerUrlSecrets(url);
       return url;
     },
     statuspageKey(environment) {
