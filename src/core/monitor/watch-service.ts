@@ -48,7 +48,8 @@ export async function takeBaseline(
 
 /**
  * The deploy succeeded: records the watch (what the migrations touched, the counters to count
- * from, the new indexes' scans so far) and moves the run to `monitoring`.
+ * from, the new indexes' scans so far) and moves the run to `monitoring`. A watch of an earlier
+ * deploy to the same environment ends (its summary is posted): its baseline no longer holds.
  */
 export async function beginWatch(
   deps: CoreDeps,
@@ -56,6 +57,7 @@ export async function beginWatch(
   run: RunRecord,
   monitor: MonitorConfig,
   baseline: Baseline | null,
+  emit: PipelineObserver,
 ): Promise<void> {
   const targets = await watchTargets(
     target.config.migrations,
@@ -78,6 +80,10 @@ export async function beginWatch(
     previous: start.counters,
   });
   applyRunEvent(new RunStore(deps.store, deps.clock), run.id, 'start_monitoring', { actor: 'system' });
+  // An older watch of the environment would compare with a baseline this deploy has replaced.
+  for (const older of new MonitorStore(deps.store).listWatching())
+    if (older.environment === run.environment && older.runId !== run.id)
+      endWatch(deps, emit, older.runId, `run ${run.id} deployed to ${run.environment} since`);
 }
 
 /** Slots of a watch: slot `n` is due at `startedAt + (n + 1) * everyMs`. */

@@ -220,7 +220,7 @@ async function runSteps(
       actor: 'system',
       outcome: successLine(run, scratch),
     });
-    if (ok.kind === 'transitioned') await afterSuccess(deps, runs, target, ok.run, baseline);
+    if (ok.kind === 'transitioned') await afterSuccess(deps, runs, target, ok.run, baseline, opts.emit);
     const done = runs.getRun(run.id) ?? run;
     opts.emit({
       kind: 'run:finished',
@@ -267,11 +267,12 @@ async function afterSuccess(
   target: EnvironmentTarget,
   run: RunRecord,
   baseline: Baseline | null,
+  emit: PipelineObserver,
 ): Promise<void> {
   const monitor = target.config.monitor;
   if (monitor) {
     try {
-      await beginWatch(deps, target, run, monitor, baseline);
+      await beginWatch(deps, target, run, monitor, baseline, emit);
       return;
     } catch (err) {
       deps.logger.error({ runId: run.id, err: describeError(err) }, 'the watch could not begin');
