@@ -16,7 +16,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ManualClock } from '../../src/base/clock.js';
 import { ManualTicker } from '../../src/core/ticker.js';
-import { createLogger } from '../../src/base/logger.js';
 import { CHANNEL, startTestBot, type TestBot } from '../support/bot.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { blocksText, buttonsOf, runIdOf, waitForRunState } from '../support/run-scenario.js';
@@ -56,13 +55,22 @@ function environment(name: string, migrations: string, sp?: StatuspageEmulator):
   };
 }
 
+/** Warnings of the scheduled work (a tick handler that threw), across bots. */
+const tickerWarnings: string[] = [];
+function newTicker(): ManualTicker {
+  return new ManualTicker({ warn: (_obj: unknown, msg?: string) => tickerWarnings.push(msg ?? '') }, () =>
+    clock.now(),
+  );
+}
+
 /** Top-level messages of the team channel that are window reminders (thread parents). */
 function reminderThreads(bot: TestBot): Message[] {
   return bot.emu.transcript(CHANNEL).filter((m) => /Maintenance window/.test(blocksText(m)));
 }
 
+const clock = new ManualClock(NOW);
+
 describe('maintenance windows', () => {
-  const clock = new ManualClock(NOW);
   let sp: StatuspageEmulator;
   const dbs: TestDatabase[] = [];
   let bot: TestBot;
@@ -93,7 +101,7 @@ describe('maintenance windows', () => {
       requireWindow: false,
       freezes: [{ from: '2026-11-30', to: '2027-01-03', reason: 'Holiday release freeze' }],
     };
-    ticker = new ManualTicker(createLogger({ level: 'silent' }), () => clock.now());
+    ticker = newTicker();
     bot = await startTestBot({ mode: 'http', clock, ticker, environments, vars });
   }, 60_000);
 
@@ -108,7 +116,7 @@ describe('maintenance windows', () => {
   async function restart(downMs = 0): Promise<void> {
     await bot.stop(true);
     if (downMs) await clock.advance(downMs);
-    ticker = new ManualTicker(createLogger({ level: 'silent' }), () => clock.now());
+    ticker = newTicker();
     bot = await startTestBot({
       mode: 'http',
       clock,
@@ -364,6 +372,15 @@ describe('maintenance windows', () => {
     expect((named()[0]?.body as { incident: { scheduled_for: string } }).incident.scheduled_for).toBe(
       new Date(tuesday).toISOString(),
     );
+  }, 60_000);
+
+  it('leaves out a recurring occurrence that overlaps a window scheduled in Slack, and the tick goes on', async () => {
+    const tuesday = Date.UTC(2026, 11, 22, 1);
+    await schedule('recurring', new Date(tuesday + 30 * 60_000).toISOString(), '1h', 'Manual overlap');
+    await tickAt(tuesday - 72 * HOUR + HOUR);
+    const later = bot.app.bot.windows.list('recurring').filter((l) => l.window.startsAt >= tuesday - HOUR);
+    expect(later.map((l) => l.window.title)).toEqual(['Manual overlap']);
+    expect(tickerWarnings).toEqual([]);
   }, 60_000);
 
   it('cancelling a window cancels the runs waiting for it and deletes its Statuspage maintenance', async () => {
