@@ -295,6 +295,43 @@ describe('the post-deploy watch', () => {
     expect(summary).toContain('2 alert(s)');
   }, 120_000);
 
+  it('a deadlock after the deploy raises its own alert', async () => {
+    const w = await world('deadlock', { hours: 1, everyMinutes: 5 });
+    const { ts } = await deploy(w);
+    await w.db.query(`INSERT INTO "Order" (id, "userId") VALUES (1, 1), (2, 2)`);
+    const a = new pg.Client({ connectionString: w.db.url });
+    const b = new pg.Client({ connectionString: w.db.url });
+    await a.connect();
+    await b.connect();
+    try {
+      await a.query('BEGIN');
+      await b.query('BEGIN');
+      await a.query(`UPDATE "Order" SET total = 1 WHERE id = 1`);
+      await b.query(`UPDATE "Order" SET total = 2 WHERE id = 2`);
+      // Each waits for the other: PostgreSQL cancels one of them after deadlock_timeout.
+      const outcomes = await Promise.allSettled([
+        a.query(`UPDATE "Order" SET total = 1 WHERE id = 2`),
+        b.query(`UPDATE "Order" SET total = 2 WHERE id = 1`),
+      ]);
+      expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(1);
+    } finally {
+      await a.end();
+      await b.end();
+    }
+    await until(async () => {
+      const r = await w.db.query<{ n: string }>(
+        'SELECT deadlocks AS n FROM pg_stat_database WHERE datname = $1',
+        [w.db.name],
+      );
+      return Number(r.rows[0]?.n ?? 0) >= 1;
+    }, 'the deadlock counted');
+    traffic(w.target, 100, 0);
+    await minutes(w, 5);
+    const text = await waitForThread(w, ts, /Watch alert: Deadlocks/, 'the deadlock alert');
+    expect(text).toContain('1 deadlock(s) since the last sample');
+    expect(thread(w, ts).filter((t) => /Watch alert/.test(t))).toHaveLength(1);
+  }, 120_000);
+
   it('with uploads failing, the chart comes as text instead', async () => {
     const w = await world('fallback', { hours: 0.05, everyMinutes: 1 });
     const { ts } = await deploy(w);
