@@ -166,26 +166,6 @@ export class MonitorStore {
     })();
   }
 
-  /** Records the missed slots `[nextSlot, upTo)` as gaps (the watch ends without sampling them). */
-  recordGaps(
-    runId: string,
-    expectedNextSlot: number,
-    gaps: readonly { slot: number; dueAt: number; error: string }[],
-  ): void {
-    this.store.db.transaction(() => {
-      const last = gaps.at(-1);
-      if (!last) return;
-      const moved = this.store.db
-        .prepare(`UPDATE monitor_watches SET next_slot = ? WHERE run_id = ? AND next_slot = ?`)
-        .run(last.slot + 1, runId, expectedNextSlot);
-      if (moved.changes !== 1) return;
-      const insert = this.store.db.prepare(
-        `INSERT INTO monitor_samples (run_id, slot, due_at, kind, error) VALUES (?, ?, ?, 'gap', ?)`,
-      );
-      for (const g of gaps) insert.run(runId, g.slot, g.dueAt, g.error);
-    })();
-  }
-
   listSamples(runId: string): SampleRecord[] {
     const rows = this.store.db
       .prepare(
