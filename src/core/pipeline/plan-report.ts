@@ -12,6 +12,7 @@ import type { ReviewReport } from '../../migrations/review/types.js';
 import type { CoreDeps } from '../deps.js';
 import { withEnvironmentTarget, type EnvironmentTarget } from '../environment-target.js';
 import { planHash } from '../runs/plan.js';
+import { driftForPlan } from '../shadow/drift.js';
 import { readDatabaseFacts } from './database-facts.js';
 import { checkSoakGate } from './soak-gate.js';
 import { activeFreeze, describeFreeze } from '../windows/freezes.js';
@@ -32,6 +33,11 @@ import type { Plan } from '../../store/run-types.js';
 export interface PreparePlanOptions {
   /** A run that may hold the environment lock without it counting as "busy" (the run being started). */
   readonly ownRunId?: string;
+  /**
+   * Run the drift check (environments with a shadow database only). Default: yes, except for a run's
+   * own re-plan (`ownRunId`), whose approvers saw the drift on the plan they approved.
+   */
+  readonly drift?: boolean;
 }
 
 /**
@@ -113,6 +119,8 @@ export async function prepareTargetPlan(
       : pending.length === 0
         ? 'nothing_pending'
         : 'ready';
+  const wantDrift = env.shadowDatabase !== undefined && (options.drift ?? options.ownRunId === undefined);
+  const drift = wantDrift ? await driftForPlan(deps, target) : undefined;
   return {
     kind: 'plan',
     environment,
@@ -124,5 +132,6 @@ export async function prepareTargetPlan(
     databaseBytes: facts.databaseBytes,
     preflight,
     verdict,
+    ...(drift ? { drift } : {}),
   };
 }

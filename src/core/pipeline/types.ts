@@ -8,6 +8,7 @@ import type { RunWindow } from '../windows/types.js';
 import type { Alert, ChartInput, WatchBrief, WatchSummary } from '../monitor/types.js';
 import type { StatusReport } from '../../migrations/status.js';
 import type { ReviewReport } from '../../migrations/review/types.js';
+import type { DriftItem } from '../shadow/schema-diff.js';
 import type { Plan, RunRecord, RunState, StepRecord, StepState } from '../../store/run-types.js';
 
 /**
@@ -80,6 +81,12 @@ export interface PlanReport {
    * migration or another preflight failure stops it (see `preflight` and `status.blocking`).
    */
   readonly verdict: 'ready' | 'nothing_pending' | 'blocked';
+  /**
+   * The drift check (core/shadow/drift.ts), when the environment has a shadow database: how the live
+   * schema differs from what its applied migrations make, or why that could not be checked (never
+   * fatal to the plan).
+   */
+  readonly drift?: { readonly items: readonly DriftItem[] } | { readonly error: string };
 }
 
 /** A line of detail for a run's thread (command output, SQL logs, the restore command…). */
