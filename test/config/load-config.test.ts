@@ -106,16 +106,20 @@ describe('configuration', () => {
     );
   });
 
-  describe('keys that do nothing yet are refused, never accepted and ignored', () => {
+  describe('requireWindow', () => {
     const inProduction = (yaml: string): string =>
       valid.replace('  production:\n', `  production:\n    ${yaml}\n`);
     it.each([
-      ['requireWindow: true', 'environments.production.requireWindow', 'requireWindow'],
-      ['requireWindow: false', 'environments.production.requireWindow', 'requireWindow'],
-    ])('%s', (yaml, path, key) => {
-      const problems = problemsOf(inProduction(yaml));
-      expect(problems).toEqual([
-        expect.stringMatching(new RegExp(`^${path}: \`${key}\` is not available yet \\(planned: .+\\)$`)),
+      ['requireWindow: true', true],
+      ['requireWindow: false', false],
+      ['', false],
+    ])('%j → %s', (yaml, expected) => {
+      const file = parseFileConfig(inProduction(yaml), '/srv/app');
+      expect(file.environments.production!.requireWindow).toBe(expected);
+    });
+    it('refuses a value that is not a boolean', () => {
+      expect(problemsOf(inProduction('requireWindow: sometimes'))).toEqual([
+        expect.stringMatching(/^environments\.production\.requireWindow: /),
       ]);
     });
   });
