@@ -113,6 +113,8 @@ export async function startCluster(options: { port?: number } = {}): Promise<Clu
       'max_connections = 300',
       'shared_buffers = 128MB',
       'log_min_messages = warning',
+      // The post-deploy watch reads the slowest statements when the extension is there.
+      "shared_preload_libraries = 'pg_stat_statements'",
       '',
     ].join('\n'),
   );
