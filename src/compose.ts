@@ -7,6 +7,7 @@ import { systemClock, type Clock } from './base/clock.js';
 import type { Logger } from './base/logger.js';
 import type { AppConfig } from './config/load-config.js';
 import type { CoreDeps } from './core/deps.js';
+import type { PipelineObserver } from './core/pipeline/types.js';
 import type { Executor } from './exec/executor.js';
 import { createExecutor, minimalEnvironment } from './exec/index.js';
 import { Store } from './store/store.js';
@@ -64,6 +65,28 @@ export async function closeCoreDeps(deps: CoreDeps): Promise<void> {
     await ex.close().catch((err: unknown) => deps.logger.warn({ err }, 'closing an executor failed'));
   }
   deps.store.close();
+}
+
+/** What the `drawbridge` CLI drives: the same run and window services as the bot, without Slack. */
+export interface CliServices {
+  readonly runs: RunService;
+  readonly windows: WindowService;
+}
+
+/**
+ * The CLI's services on its CoreDeps: a RunService whose events go to `observer` (the terminal), and
+ * a WindowService whose Statuspage deliveries are queued in the store's outbox, which the bot's
+ * worker delivers (the CLI starts no worker, no ticker and no Slack client).
+ */
+export function composeCliServices(deps: CoreDeps, observer: PipelineObserver): CliServices {
+  const runs = new RunService(deps, observer);
+  const windows = new WindowService({
+    deps,
+    runs,
+    outbox: new OutboxStore(deps.store),
+    wake: () => undefined,
+  });
+  return { runs, windows };
 }
 
 /** Everything the bot is made of, built once. */

@@ -25,6 +25,15 @@ export const processEnvSchema = z.object({
   /** SQLite file and default backup directory. */
   DRAWBRIDGE_DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: level.default('info'),
+  /**
+   * Directories holding PostgreSQL client tools (`pg_dump`, `pg_restore`, `psql`) on the host that
+   * runs an environment's commands, separated by `:`; looked at before the standard per-major
+   * directories and PATH (core/backup/pg-client.ts).
+   */
+  DRAWBRIDGE_PG_BINDIR: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(':').filter((d) => d.trim() !== '')),
 });
 
 export type ProcessEnv = z.infer<typeof processEnvSchema>;

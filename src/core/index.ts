@@ -21,6 +21,9 @@ export type {
   ThreadDetail,
 } from './pipeline/types.js';
 export { describeApprovers } from './runs/approval-policy.js';
+export { cliActor, isCliActor } from './runs/authorize.js';
+export { restorePhrase } from './pipeline/ways-back.js';
+export type { Restored } from './pipeline/ways-back.js';
 export { shortHash } from './runs/plan.js';
 export type { MaintenanceAfterStop, TeamNotice } from './events/team-notice.js';
 export type { Deliverer, DeliveryResult, OutboxWorker } from './outbox/outbox-worker.js';

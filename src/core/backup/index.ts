@@ -37,6 +37,17 @@ export {
   type PgDumpVersionCheck,
 } from './preflight.js';
 export { pgConnection, publicEnv, type PgConnection } from './pg-connection.js';
+export {
+  choosePgClient,
+  clientMajorOf,
+  findClientCandidates,
+  rankCandidates,
+  STANDARD_CLIENT_ROOTS,
+  type ClientCandidate,
+  type ClientRoot,
+  type PgClient,
+  type PgClientChoice,
+} from './pg-client.js';
 export type { BackupProgress, ProgressListener } from './progress.js';
 export {
   ensureBackupFile,

@@ -9,7 +9,8 @@ import type { ReviewReport } from '../../migrations/review/types.js';
 import { formatBytes } from '../../migrations/review/impact-estimate.js';
 import type { StatusReport } from '../../migrations/status.js';
 import { RunStore } from '../../store/run-store.js';
-import { checkPgDumpVersion, freeDiskBytes } from '../backup/index.js';
+import type { Executor } from '../../exec/executor.js';
+import { choosePgClient, freeDiskBytes } from '../backup/index.js';
 import type { CoreDeps } from '../deps.js';
 import type { ResolvedEnvironment } from '../environment-target.js';
 import { LONG_TRANSACTION_SECONDS, type DatabaseFacts } from './database-facts.js';
@@ -42,17 +43,7 @@ export async function groundChecks(
       message: `Reachable; PostgreSQL ${facts.serverVersion}, ${formatBytes(facts.databaseBytes)}.`,
     },
   ];
-  const dump = await checkPgDumpVersion(executor, facts.serverVersionNum).catch((err: unknown) => ({
-    ok: false,
-    message: describeError(err),
-    hint: undefined,
-  }));
-  out.push({
-    id: 'pg_dump',
-    status: dump.ok ? 'ok' : 'fail',
-    message: `${dump.message} (on ${executor.description}).`,
-    ...(dump.hint ? { hint: dump.hint } : {}),
-  });
+  out.push(await pgDumpCheck(deps, executor, facts.serverVersionNum));
   const dir = backupDirOf(deps, env);
   try {
     const free = await freeDiskBytes(executor, dir);
@@ -79,6 +70,37 @@ export async function groundChecks(
     });
   }
   return out;
+}
+
+/**
+ * The newest installed pg_dump that can dump the server (DRAWBRIDGE_PG_BINDIR, the per-major
+ * directories, PATH), named in the message and carried on the check for the backup and restore.
+ */
+async function pgDumpCheck(
+  deps: CoreDeps,
+  executor: Executor,
+  serverVersionNum: number,
+): Promise<PreflightCheck> {
+  try {
+    const choice = await choosePgClient(executor, serverVersionNum, {
+      binDirs: deps.config.env.DRAWBRIDGE_PG_BINDIR,
+    });
+    return choice.kind === 'chosen'
+      ? {
+          id: 'pg_dump',
+          status: 'ok',
+          message: `${choice.message} (on ${executor.description}).`,
+          client: choice.client,
+        }
+      : {
+          id: 'pg_dump',
+          status: 'fail',
+          message: `${choice.message} (on ${executor.description}).`,
+          hint: choice.hint,
+        };
+  } catch (err) {
+    return { id: 'pg_dump', status: 'fail', message: describeError(err) };
+  }
 }
 
 /** No failed migration (or other ledger problem) stops `migrate deploy`. */

@@ -8,7 +8,7 @@ import type { EnvironmentConfig } from '../../config/file-schema.js';
 import type { Executor } from '../../exec/executor.js';
 import type { RunRecord } from '../../store/run-types.js';
 import type { RunStore } from '../../store/run-store.js';
-import type { BackupRecord, DatabaseSnapshot } from '../backup/index.js';
+import type { BackupRecord, DatabaseSnapshot, PgClient } from '../backup/index.js';
 import type { CoreDeps } from '../deps.js';
 import type { EnvironmentTarget } from '../environment-target.js';
 import type { PipelineObserver, PlanReport } from './types.js';
@@ -17,6 +17,8 @@ import type { PipelineObserver, PlanReport } from './types.js';
 export interface StoredBackup extends BackupRecord {
   /** Schema and exact row counts taken just before the dump; a restore is compared with it. */
   readonly snapshot?: DatabaseSnapshot;
+  /** The client tools the preflight chose and the dump used; a restore uses them too. */
+  readonly client?: PgClient;
 }
 
 /** Facts steps hand to later steps. */

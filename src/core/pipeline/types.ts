@@ -3,6 +3,7 @@
  * person approves, and the typed events the pipeline emits while it works. Front ends (Slack, CLI)
  * subscribe to the events; nothing here knows about Slack.
  */
+import type { PgClient } from '../backup/pg-client.js';
 import type { TeamNotice } from '../events/team-notice.js';
 import type { RunWindow } from '../windows/types.js';
 import type { Alert, ChartInput, WatchBrief, WatchSummary } from '../monitor/types.js';
@@ -51,6 +52,11 @@ export interface PreflightCheck {
   readonly status: 'ok' | 'warn' | 'fail';
   readonly message: string;
   readonly hint?: string;
+  /**
+   * The `pg_dump` check only: the client tools chosen for the server (core/backup/pg-client.ts); the
+   * run's backup and a later restore of it use these same binaries.
+   */
+  readonly client?: PgClient;
 }
 
 /** A pending migration as the plan shows it. */

@@ -109,6 +109,11 @@ export interface Restored {
   readonly reverted: readonly RunRecord[];
 }
 
+/** What a person types to confirm a restore of `environment` (the Slack modal and the CLI's `--confirm`). */
+export function restorePhrase(environment: string): string {
+  return `RESTORE ${environment}`;
+}
+
 /** The `application_name` of the session that restores run `runId`'s backup (see recover-restores.ts). */
 export function restoreApplicationName(runId: string): string {
   return `drawbridge restore ${runId}`;
@@ -190,6 +195,14 @@ export async function restoreRun(
       expectedSha256: backup.sha256,
       ...(backup.snapshot ? { expected: backup.snapshot } : {}),
       clock: deps.clock,
+      // The same client tools that made the backup (chosen by its run's preflight).
+      ...(backup.client
+        ? {
+            pgRestoreCommand: backup.client.pgRestore,
+            pgDumpCommand: backup.client.pgDump,
+            psqlCommand: backup.client.psql,
+          }
+        : {}),
       applicationName: restoreApplicationName(run.id),
       onProgress: (p) => progress(p.message.slice(0, 140)),
     });

@@ -154,6 +154,25 @@ export const MAINTENANCE_OFF_STATES: readonly RunState[] = [
   'restored',
 ];
 
+/** How the audit log names a person acting from the `drawbridge` CLI: `cli:<OS user>`. */
+export const CLI_ACTOR_PREFIX = 'cli:';
+
+/** The actor of a CLI action (`os.userInfo().username`). */
+export function cliActor(osUser: string): string {
+  return `${CLI_ACTOR_PREFIX}${osUser}`;
+}
+
+/**
+ * Someone at the `drawbridge` CLI on the bot's host. Shell access to the bastion already reaches the
+ * database, its credentials and the backup files, so the CLI's actions on a run and on windows
+ * (restore, schedule and cancel a window) are theirs without a Slack identity, and the audit log
+ * names the OS user. Votes stay Slack's: the CLI casts none (its `deploy --yes` applies directly, as
+ * `prisma migrate deploy` would). Slack ids (U…, W…) never contain a colon.
+ */
+export function isCliActor(actor: string): boolean {
+  return actor.startsWith(CLI_ACTOR_PREFIX) && actor.length > CLI_ACTOR_PREFIX.length;
+}
+
 /** When a run's approval expires, or undefined if approval was never requested. */
 export function approvalExpiresAt(run: AuthorizableRun, policy: ApprovalPolicy): number | undefined {
   if (run.approvalRequestedAt === null) return undefined;
@@ -445,7 +464,7 @@ function retryState(run: AuthorizableRun): Refusal | undefined {
  */
 function ownerOr(verb: string) {
   return ({ run, policy, actor, actorGroups }: AuthorizeInput): Refusal | undefined => {
-    if (actor === run.requestedBy) return undefined;
+    if (actor === run.requestedBy || isCliActor(actor)) return undefined;
     const named = policy.approvers;
     if (named.length > 0 && isAllowedApprover(named, actor, actorGroups)) return undefined;
     return named.length > 0

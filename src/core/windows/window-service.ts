@@ -11,7 +11,7 @@ import { WindowStore, type WindowRecord } from '../../store/window-store.js';
 import type { CoreDeps } from '../deps.js';
 import { unknownEnvironment } from '../environment-target.js';
 import type { RunService } from '../pipeline/run-service.js';
-import { isAllowedApprover } from '../runs/authorize.js';
+import { isAllowedApprover, isCliActor } from '../runs/authorize.js';
 import { applyRunEvent } from '../runs/apply-run-event.js';
 import { freezeOverlapping } from './freezes.js';
 import { expandRecurring } from './recurrence.js';
@@ -239,8 +239,12 @@ export class WindowService {
     }
   }
 
-  /** Refuses when `actor` is not an approver of the environment (anyone may when it names none). */
+  /**
+   * Refuses when `actor` is not an approver of the environment (anyone may when it names none); a
+   * person at the CLI on the bot's host may (core/runs/authorize.ts `isCliActor`).
+   */
   private async mayManage(environment: string, actor: string): Promise<Refusal | undefined> {
+    if (isCliActor(actor)) return undefined;
     const approvers = this.deps.config.environment(environment)?.approvals.approvers ?? [];
     const groups = await this.opts.runs.membership.groupsOf(actor, approvers);
     if (isAllowedApprover(approvers, actor, groups)) return undefined;

@@ -17,10 +17,8 @@ export const RESTORE_VIEW = {
   actionId: 'confirm_text',
 } as const;
 
-/** What the person must type to confirm a restore of `environment`. */
-export function restorePhrase(environment: string): string {
-  return `RESTORE ${environment}`;
-}
+/** What the person must type to confirm a restore of `environment` (one phrase for Slack and the CLI). */
+export { restorePhrase } from '../../core/index.js';
 
 /** The button that offers to run a deploy in the next maintenance window; its value is a small JSON. */
 export const DEPLOY_IN_WINDOW_ACTION = 'deploy_in_window';

@@ -13,6 +13,11 @@ import { countRows } from '../database-facts.js';
 
 export async function backupStep(ctx: StepContext): Promise<StepOutcome> {
   const { env, run, target } = ctx;
+  // The client tools the preflight chose for this server (absent in plans stored before: PATH).
+  const client = ctx.report.preflight.find((c) => c.id === 'pg_dump')?.client;
+  const commands = client
+    ? { pgDumpCommand: client.pgDump, pgRestoreCommand: client.pgRestore, psqlCommand: client.psql }
+    : {};
   ctx.scratch.countsBefore = await countRows(target.url, env.criticalTables);
   ctx.progress('Taking a schema and row-count snapshot');
   // The snapshot and the dump run on the target's executor, given the database as that host sees it.
@@ -20,6 +25,7 @@ export async function backupStep(ctx: StepContext): Promise<StepOutcome> {
     executor: target.executor,
     databaseUrl: target.executorUrl,
     signal: ctx.signal,
+    ...commands,
   });
   let record;
   try {
@@ -32,13 +38,14 @@ export async function backupStep(ctx: StepContext): Promise<StepOutcome> {
       keep: env.backup.keep,
       ...(env.backup.copyOff ? { copyOff: env.backup.copyOff } : {}),
       copyOffRequired: env.backup.copyOffRequired,
+      ...(client ? { pgDumpCommand: client.pgDump, pgRestoreCommand: client.pgRestore } : {}),
       signal: ctx.signal,
       clock: ctx.deps.clock,
       onProgress: (p) => ctx.progress(`${p.phase}: ${p.message.slice(0, 140)}`),
     });
   } catch (err) {
     if (err instanceof BackupCopyOffError) {
-      store(ctx, { ...err.record, snapshot });
+      store(ctx, { ...err.record, snapshot, ...(client ? { client } : {}) });
       throw new StepStopped(err.code, err.message, false, {
         cause: err,
         ...(err.hint ? { hint: err.hint } : {}),
@@ -47,10 +54,11 @@ export async function backupStep(ctx: StepContext): Promise<StepOutcome> {
     if (ctx.signal.aborted) throw new RunCancelled('The backup was cancelled');
     throw new StepStopped('BACKUP_FAILED', describeError(err), false, { cause: err });
   }
-  store(ctx, { ...record, snapshot });
+  store(ctx, { ...record, snapshot, ...(client ? { client } : {}) });
   for (const w of record.warnings) ctx.scratch.warnings.push(`backup: ${w}`);
   const lines = [
     `File: ${record.path} on ${record.host}`,
+    ...(client ? [`Client: ${client.version} (${client.pgDump})`] : []),
     `Size: ${formatBytes(record.sizeBytes)}, sha256 ${record.sha256}`,
     `Verified: pg_restore --list read ${record.tocEntries} entries`,
     ...(record.copyOff ? [`Copy-off: ${record.copyOff.ok ? 'ok' : `FAILED: ${record.copyOff.output}`}`] : []),
