@@ -28,6 +28,9 @@ import { windowReminderDeliverer } from './slack/window-delivery.js';
 import { WindowService } from './core/windows/window-service.js';
 import { checkShadowConfigs } from './core/shadow/shadow-config-check.js';
 import { OutboxStore, type OutboxMessage } from './store/outbox-store.js';
+import { BotMetrics } from './core/metrics/bot-metrics.js';
+import { HealthCheck } from './core/metrics/health.js';
+import { startOpsServer, type OpsServer } from './core/metrics/ops-endpoints.js';
 
 const openExecutors = new WeakMap<CoreDeps, Map<string, Executor>>();
 
@@ -100,6 +103,10 @@ export interface ComposedBot {
   readonly ticker: Ticker;
   readonly inflight: InflightWork;
   readonly windows: WindowService;
+  /** The bot's own Prometheus metrics (`GET /metrics`). */
+  readonly metrics: BotMetrics;
+  /** What `GET /healthz` answers. */
+  readonly health: HealthCheck;
 }
 
 export interface ComposeOptions {
@@ -138,12 +145,13 @@ export function composeBot(config: AppConfig, logger: Logger, opts: ComposeOptio
       return r?.channel && r.messageTs ? { channel: r.channel, ts: r.messageTs } : undefined;
     }),
   };
+  const horizonMs = opts.outboxHorizonMs ?? config.file.delivery.horizonHours * 3_600_000;
   const worker = new OutboxWorker({
     store: outbox,
     clock: deps.clock,
     logger,
     deliverers,
-    horizonMs: opts.outboxHorizonMs ?? config.file.delivery.horizonHours * 3_600_000,
+    horizonMs,
     onFirstFailure: (msg, error) => late(msg, error, false),
     onGaveUp: (msg, error) => late(msg, error, true),
   });
@@ -200,7 +208,12 @@ export function composeBot(config: AppConfig, logger: Logger, opts: ComposeOptio
   ticker.onTick(() => void runs.expireOverdue());
   ticker.onTick(() => runs.tickWatches());
   ticker.onTick(() => windows.tick());
-  return { deps, bus, outbox, worker, runs, messenger, ticker, inflight: new InflightWork(), windows };
+  const metrics = new BotMetrics({ clock: deps.clock, outbox, ticker, findRun: (id) => runs.find(id) });
+  for (const [key, deliver] of Object.entries(deliverers)) deliverers[key] = metrics.countFailures(deliver);
+  bus.onAny(metrics.observe);
+  const health = new HealthCheck({ store: deps.store, outbox, ticker, clock: deps.clock, horizonMs });
+  const inflight = new InflightWork();
+  return { deps, bus, outbox, worker, runs, messenger, ticker, inflight, windows, metrics, health };
 }
 
 /** Starts the ticker, the outbox worker and start-up recovery (tracked as work under way). */
@@ -249,6 +262,8 @@ export interface RunningBot {
   readonly runs: RunService;
   readonly messenger: RunMessenger;
   readonly inflight: InflightWork;
+  /** The port of `/metrics`' own server (`metrics.port`), when it has one. */
+  readonly metricsPort?: number;
   /**
    * Shutdown: runs under way stop at a safe point (at most `shutdown.applyWaitSeconds`), other work
    * drains (at most `drainMs`, default `shutdown.drainSeconds`), the outbox delivers what it can,
@@ -265,9 +280,16 @@ export async function launchBot(
 ): Promise<RunningBot> {
   const bot = composeBot(config, logger, opts);
   let slack: SlackApp;
+  let metricsServer: OpsServer | undefined;
   try {
     // A shadow database that is its target itself stops the bot here (ConfigError).
     await checkShadowConfigs(bot.deps);
+    // /metrics stays off the public Slack path: a port of its own, or a bearer token on the main port.
+    const token = config.secrets.metricsToken();
+    const scrape = { metrics: bot.metrics, ...(token === undefined ? {} : { token }) };
+    const { port: metricsPort, host } = config.file.metrics;
+    if (metricsPort !== undefined)
+      metricsServer = await startOpsServer(scrape, { port: metricsPort, host }, logger);
     slack = await startSlackApp(
       {
         deps: bot.deps,
@@ -275,10 +297,15 @@ export async function launchBot(
         runs: bot.runs,
         messenger: bot.messenger,
         windows: bot.windows,
+        metrics: bot.metrics,
       },
-      opts.port === undefined ? {} : { port: opts.port },
+      {
+        ...(opts.port === undefined ? {} : { port: opts.port }),
+        ops: { health: () => bot.health.check(), ...(token === undefined ? {} : scrape) },
+      },
     );
   } catch (err) {
+    await metricsServer?.close();
     await closeCoreDeps(bot.deps);
     throw err;
   }
@@ -287,12 +314,14 @@ export async function launchBot(
     bot,
     slack,
     port: slack.port,
+    ...(metricsServer ? { metricsPort: metricsServer.port } : {}),
     runs: bot.runs,
     messenger: bot.messenger,
     inflight: bot.inflight,
     async stop(drainMs?: number) {
       const stopped = await stopBot(bot, drainMs);
       await slack.close();
+      await metricsServer?.close();
       await closeCoreDeps(bot.deps);
       return stopped;
     },

@@ -419,6 +419,19 @@ export const fileConfigSchema = z
       })
       .strict()
       .default({ horizonHours: 24 }),
+    /**
+     * The bot's own `GET /metrics` (Prometheus text), kept off the public Slack path: `port` serves it
+     * on a server of its own (bound to `host`, default 127.0.0.1); `tokenEnv` names the variable whose
+     * value a scrape must send as `Authorization: Bearer …` on the main port. Neither: not served.
+     */
+    metrics: z
+      .object({
+        port: z.number().int().min(0).max(65535).optional(),
+        host: nonEmpty.default('127.0.0.1'),
+        tokenEnv: envVarName.optional(),
+      })
+      .strict()
+      .default({ host: '127.0.0.1' }),
     reminders: remindersSchema.default({ offsetsHours: [48, 24, 1] }),
     /** Freezes that apply to every environment. */
     freezes: z.array(freezeSchema).default([]),

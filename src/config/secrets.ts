@@ -24,6 +24,8 @@ export interface SecretSource {
   statuspageKey(environment: string): string | undefined;
   /** The HMAC secret of webhook number `index`, if configured. */
   webhookSecret(index: number): string | undefined;
+  /** The bearer token `/metrics` requires on the main port (`metrics.tokenEnv`), if configured. */
+  metricsToken(): string | undefined;
 }
 
 function fromEnv(vars: Record<string, string | undefined>, name: string, what: string): string {
@@ -95,6 +97,13 @@ export function createSecretSource(file: FileConfig, vars: Record<string, string
       const secret = fromEnv(vars, hook.secretEnv, `webhooks.${index}.secretEnv`);
       registerSecret(secret);
       return secret;
+    },
+    metricsToken() {
+      const name = file.metrics.tokenEnv;
+      if (!name) return undefined;
+      const token = fromEnv(vars, name, 'metrics.tokenEnv');
+      registerSecret(token);
+      return token;
     },
   };
 }

@@ -44,3 +44,7 @@ export { formatHours, formatSpan, formatUtc, slackDate } from './windows/time-in
 export type { Alert as WatchAlert, ChartInput, WatchBrief, WatchSummary } from './monitor/types.js';
 export type { WatchSoFar } from './monitor/watch-service.js';
 export type { ChartUpload } from './monitor/chart-delivery.js';
+export type { BotMetrics } from './metrics/bot-metrics.js';
+export type { HealthReport } from './metrics/health.js';
+export { handleOpsRequest } from './metrics/ops-endpoints.js';
+export type { OpsEndpoints } from './metrics/ops-endpoints.js';

@@ -7,6 +7,7 @@
 import { App, webApi } from '@slack/bolt';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { handleOpsRequest, type OpsEndpoints } from '../core/index.js';
 import { boltLogger } from './bolt-logger.js';
 import { registerListeners } from './listeners/index.js';
 import type { ListenerContext } from './listeners/context.js';
@@ -21,15 +22,22 @@ export interface SlackApp {
   close(): Promise<void>;
 }
 
-function healthBody(): string {
-  return JSON.stringify({ ok: true });
-}
-
-/** Builds, initialises (auth.test) and starts the app. */
+/**
+ * Builds, initialises (auth.test) and starts the app. `ops` says what `/healthz` answers and whether
+ * `/metrics` is served on this port (default: `/healthz` always ok, no `/metrics`).
+ */
 export async function startSlackApp(
   ctx: ListenerContext,
-  options: { port?: number } = {},
+  options: { port?: number; ops?: OpsEndpoints } = {},
 ): Promise<SlackApp> {
+  const ops: OpsEndpoints = options.ops ?? { health: () => ({ ok: true }) };
+  const opsRoute = (path: string) => ({
+    path,
+    method: ['GET'],
+    handler: (req: Parameters<typeof handleOpsRequest>[1], res: Parameters<typeof handleOpsRequest>[2]) => {
+      if (!handleOpsRequest(ops, req, res)) res.writeHead(404).end();
+    },
+  });
   const deps = ctx.deps;
   const env = deps.config.env;
   const port = options.port ?? env.PORT;
@@ -46,16 +54,7 @@ export async function startSlackApp(
     clientOptions,
     boltLogger: logger,
     logger: deps.logger,
-    customRoutes: [
-      {
-        path: '/healthz',
-        method: ['GET'],
-        handler: (_req, res) => {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(healthBody());
-        },
-      },
-    ],
+    customRoutes: [opsRoute('/healthz'), ...(ops.metrics ? [opsRoute('/metrics')] : [])],
   });
   const app = new App({
     token: env.SLACK_BOT_TOKEN,
@@ -76,12 +75,7 @@ export async function startSlackApp(
   if (socketMode) {
     await app.start();
     healthServer = createServer((req, res) => {
-      if (req.method === 'GET' && req.url === '/healthz') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(healthBody());
-      } else {
-        res.writeHead(404).end();
-      }
+      if (!handleOpsRequest(ops, req, res)) res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => healthServer?.listen(port, '0.0.0.0', resolve));
     server = healthServer;

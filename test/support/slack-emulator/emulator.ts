@@ -177,6 +177,15 @@ class Emulator implements SlackEmulator {
   }): Promise<Delivery> {
     return interactions.submitView(this.ctx, this.transport, a);
   }
+  clickViewButton(a: {
+    user: string;
+    viewId: string;
+    actionId: string;
+    value?: string;
+    blockId?: string;
+  }): Promise<Delivery> {
+    return interactions.clickViewButton(this.ctx, this.transport, a);
+  }
   sendEvent(event: Record<string, unknown>): Promise<Delivery> {
     return interactions.sendEvent(this.ctx, this.transport, event);
   }

@@ -129,6 +129,43 @@ export async function clickButton(
   return t.deliver('interactive', payload, false);
 }
 
+/** A click on a button of a view (the Home tab or a modal): no channel, no response_url. */
+export async function clickViewButton(
+  ctx: EmulatorContext,
+  t: Transport,
+  a: { user: string; viewId: string; actionId: string; value?: string; blockId?: string },
+): Promise<Delivery> {
+  const u = requireUser(ctx, a.user);
+  const v = ctx.store.views.get(a.viewId);
+  if (v === undefined || !v.open) throw new Error(`Slack emulator: view ${a.viewId} is not open`);
+  if (v.user !== u.id) throw new Error(`Slack emulator: view ${a.viewId} belongs to ${v.user}, not ${u.id}`);
+  const blocks = (Array.isArray(v.view.blocks) ? v.view.blocks : []) as Record<string, unknown>[];
+  const { block, el } = findButton({ ts: v.id, blocks } as Message, a);
+  const action: Record<string, unknown> = {
+    type: 'button',
+    action_id: el.action_id,
+    block_id: block.block_id,
+    text: el.text,
+    action_ts: ctx.ids.ts(),
+  };
+  if (el.value !== undefined) action.value = el.value;
+  if (el.style !== undefined) action.style = el.style;
+  const payload: Record<string, unknown> = {
+    type: 'block_actions',
+    user: userObject(ctx, u),
+    api_app_id: ctx.opts.appId,
+    token: VERIFICATION_TOKEN,
+    container: { type: 'view', view_id: v.id },
+    trigger_id: issueTrigger(ctx, u.id),
+    team: { id: ctx.opts.teamId, domain: ctx.opts.teamDomain },
+    enterprise: null,
+    is_enterprise_install: false,
+    view: { ...v.view, state: { values: buildStateValues(blocks) } },
+    actions: [action],
+  };
+  return t.deliver('interactive', payload, false);
+}
+
 export async function submitView(
   ctx: EmulatorContext,
   t: Transport,

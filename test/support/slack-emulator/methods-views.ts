@@ -1,7 +1,8 @@
 /**
- * views.open, views.push, views.update. A trigger_id is valid for 3 s and can be exchanged once.
+ * views.open, views.push, views.update, views.publish (the Home tab). A trigger_id is valid for 3 s
+ * and can be exchanged once.
  */
-import { validateView } from './block-kit.js';
+import { isObj, validateBlocks, validateView } from './block-kit.js';
 import { SlackApiError, type EmulatorContext } from './context.js';
 import type { View } from './types.js';
 
@@ -92,7 +93,9 @@ export function push(ctx: EmulatorContext, args: Args): Args {
   const user = useTrigger(ctx, args);
   const input = viewArg(args);
   checkExternalId(ctx, input);
-  const stack = [...ctx.store.views.values()].filter((v) => v.open && v.user === user);
+  const stack = [...ctx.store.views.values()].filter(
+    (v) => v.open && v.user === user && v.view.type !== 'home',
+  );
   const top = stack[stack.length - 1];
   if (top === undefined) throw new SlackApiError('not_found');
   if (stack.length >= 3) throw new SlackApiError('push_limit_reached');
@@ -124,6 +127,27 @@ export function update(ctx: EmulatorContext, args: Args): Args {
     current.view.previous_view_id as string | null,
   );
   return store(ctx, { id: current.id, user: current.user, open: true, view: next });
+}
+
+/** views.publish: the Home tab of `user_id`, one per user (publishing again replaces it). */
+export function publish(ctx: EmulatorContext, args: Args): Args {
+  const user = args.user_id;
+  if (typeof user !== 'string' || user === '') throw new SlackApiError('invalid_arguments');
+  if (!ctx.store.users.has(user)) throw new SlackApiError('user_not_found');
+  const view = args.view;
+  if (!isObj(view) || view.type !== 'home') {
+    throw new SlackApiError('invalid_arguments', {
+      response_metadata: { messages: ['[ERROR] must be home [json-pointer:/view/type]'] },
+    });
+  }
+  const errors = validateBlocks(view.blocks, 100).map((e) =>
+    e.replace('[json-pointer:/blocks', '[json-pointer:/view/blocks'),
+  );
+  if (errors.length > 0)
+    throw new SlackApiError('invalid_arguments', { response_metadata: { messages: errors } });
+  const existing = [...ctx.store.views.values()].find((v) => v.user === user && v.view.type === 'home');
+  const id = existing?.id ?? ctx.ids.next('V');
+  return store(ctx, { id, user, open: true, view: render(ctx, id, view, id, null) });
 }
 
 /** Applies the ack of a view_submission (`errors`, `update`, `push`, `clear`, or close). */

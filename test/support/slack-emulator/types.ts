@@ -90,7 +90,7 @@ export interface Message {
   deleted?: boolean;
 }
 
-/** A modal opened with views.open / views.push. */
+/** A modal opened with views.open / views.push, or a Home tab published with views.publish (`view.type` 'home'). */
 export interface View {
   id: string;
   /** The view as Slack returns it (callback_id, private_metadata, blocks, state, hash...). */
@@ -187,6 +187,14 @@ export interface SlackEmulator {
     user: string;
     viewId: string;
     values: Record<string, Record<string, unknown>>;
+  }): Promise<Delivery>;
+  /** Clicks a button of a view (the Home tab published with views.publish, or a modal). */
+  clickViewButton(a: {
+    user: string;
+    viewId: string;
+    actionId: string;
+    value?: string;
+    blockId?: string;
   }): Promise<Delivery>;
   /** Delivers an Events API `event` (JSON POST in HTTP mode, `events_api` envelope in Socket Mode). */
   sendEvent(event: Record<string, unknown>): Promise<Delivery>;

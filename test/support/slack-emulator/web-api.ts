@@ -30,6 +30,7 @@ const METHODS: Record<string, MethodSpec> = {
   'views.open': { token: 'bot', run: views.open },
   'views.push': { token: 'bot', run: views.push },
   'views.update': { token: 'bot', run: views.update },
+  'views.publish': { token: 'bot', run: views.publish },
   'users.info': { token: 'bot', scope: 'users:read', run: dir.usersInfo },
   'usergroups.users.list': { token: 'bot', scope: 'usergroups:read', run: dir.usergroupsUsersList },
   'conversations.info': { token: 'bot', scope: 'channels:read', run: dir.conversationsInfo },

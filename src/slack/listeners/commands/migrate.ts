@@ -90,14 +90,17 @@ function dispatch(
 
 export function migrateCommand(ctx: ListenerContext) {
   return async ({ command, ack, respond, client }: Args): Promise<void> => {
+    const acked = ctx.metrics?.ackTimer();
     const parsed = parseMigrateCommand(typeof command.text === 'string' ? command.text : '');
     if (!parsed.ok) {
       await ack({ response_type: 'ephemeral', text: redact(parsed.reply) });
+      acked?.('invalid');
       return;
     }
     const cmd = parsed.command;
     if (cmd.kind === 'help') {
       await ack({ response_type: 'ephemeral', text: USAGE });
+      acked?.('help');
       return;
     }
     if (ctx.inflight.isClosed) {
@@ -105,11 +108,13 @@ export function migrateCommand(ctx: ListenerContext) {
         response_type: 'ephemeral',
         text: ':zzz: Drawbridge is restarting; try again in a minute.',
       });
+      acked?.(cmd.kind);
       return;
     }
     const log = ctx.deps.logger.child({ user: command.user_id, command: cmd.kind });
-    const acked = ackText(cmd);
-    await ack(acked ? { response_type: 'ephemeral', text: redact(acked) } : undefined);
+    const ackWith = ackText(cmd);
+    await ack(ackWith ? { response_type: 'ephemeral', text: redact(ackWith) } : undefined);
+    acked?.(cmd.kind);
     ctx.inflight.track(
       (async () => {
         const outcome = await dispatch(ctx, cmd, command.user_id, command.channel_id, respond, {
