@@ -15,6 +15,7 @@ import { buildCoreDeps, closeCoreDeps, composeCliServices } from '../compose.js'
 import { cliActor, type CoreDeps } from '../core/index.js';
 import { backupsCommand } from './commands/backups.js';
 import { deployCommand } from './commands/deploy.js';
+import { driftCommand } from './commands/drift.js';
 import { historyCommand } from './commands/history.js';
 import { planCommand } from './commands/plan.js';
 import { resolveCommand } from './commands/resolve.js';
@@ -42,6 +43,8 @@ export const CLI_USAGE = `Usage:
   drawbridge window list [--env <name>]
   drawbridge window cancel --id <window>      maintenance windows (start: ISO or "YYYY-MM-DD HH:MM" here)
   drawbridge watch --run <id>                 the post-deploy watch so far
+  drawbridge drift --env <name>               schema drift: live schema vs its applied migrations replayed
+                                              on the shadow database (exit 1 on drift)
 Options:
   --config <file>   YAML configuration (default $DRAWBRIDGE_CONFIG or ./drawbridge.yml)
   --json            machine-readable output on stdout (progress goes to stderr)
@@ -86,6 +89,7 @@ const COMMANDS: Record<string, CliCommand> = {
   restore: { run: restoreCommand },
   window: { run: windowCommand },
   watch: { run: watchCommand },
+  drift: { run: (c) => driftCommand(c.deps(), requireEnv(c)) },
 };
 
 /**

@@ -17,6 +17,7 @@ import {
   type Block,
   type SlackMessage,
 } from './blocks.js';
+import { driftLines } from './drift-lines.js';
 import { reviewFindingsBlocks } from './review-findings.js';
 
 const CHECK_ICON: Record<PreflightCheck['status'], string> = {
@@ -79,6 +80,7 @@ export function renderPlanMessage(report: PlanReport, title = `Plan · ${report.
   ];
   if (lines.length) blocks.push(...sectionsFromLines(['*Pending migrations*', ...lines]));
   if (report.review) blocks.push(divider(), ...reviewFindingsBlocks(report.review, 10));
+  if (report.drift) blocks.push(divider(), ...sectionsFromLines(driftLines(report)));
   blocks.push(divider(), ...sectionsFromLines(preflightLines(report)));
   const text = `Plan for ${report.environment}: ${report.verdict === 'ready' ? `${ms.length} pending migration(s)` : report.verdict.replace('_', ' ')}`;
   return finishMessage(text, blocks);

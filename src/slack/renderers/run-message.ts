@@ -23,6 +23,7 @@ import {
 } from './blocks.js';
 import { migrationListLines, preflightLines } from './plan-message.js';
 import { reviewFindingsBlocks } from './review-findings.js';
+import { driftLines } from './drift-lines.js';
 
 const STATE_ICON: Record<RunState, string> = {
   planned: ':memo:',
@@ -244,6 +245,7 @@ export function renderRunMessage(v: RunView): SlackMessage {
     (r.state === 'cancelled' && v.steps.length === 0);
   if (showPlanDetails && v.report) {
     if (v.report.review) blocks.push(divider(), ...reviewFindingsBlocks(v.report.review, 8));
+    if (v.report.drift) blocks.push(divider(), ...sectionsFromLines(driftLines(v.report)));
     blocks.push(divider(), ...sectionsFromLines(preflightLines(v.report)));
   }
   if (v.steps.length > 0) {

@@ -18,6 +18,9 @@ import type { CoreDeps } from '../../../src/core/deps.js';
 import { preparePlan } from '../../../src/core/pipeline/plan-report.js';
 import type { PlanReport } from '../../../src/core/pipeline/types.js';
 import { checkEnvironmentDrift, type DriftCheck } from '../../../src/core/shadow/drift.js';
+import { renderPlanMessage } from '../../../src/slack/renderers/plan-message.js';
+import { renderRunMessage } from '../../../src/slack/renderers/run-message.js';
+import { RunStore } from '../../../src/store/run-store.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
 import { seedLedger } from '../../support/seed-ledger.js';
 import { startSshd, type TestSshd } from '../../support/sshd.js';
@@ -116,6 +119,26 @@ describe('the drift check', () => {
     expect(report.drift).toEqual({
       items: expect.arrayContaining([expect.objectContaining({ name: 'User.nickname' })]) as unknown,
     });
+    const shown = 'Schema drift: 2 difference(s)';
+    expect(JSON.stringify(renderPlanMessage(report))).toContain(shown);
+    // The approval message (the run's) shows it too.
+    const run = new RunStore(deps.store, deps.clock).createRun({
+      environment: 'production',
+      requestedBy: 'U0REQUEST1',
+      plan: report.plan,
+      planHash: report.planHash,
+    });
+    const approval = renderRunMessage({
+      run: { ...run, state: 'awaiting_approval' },
+      steps: [],
+      approvals: { required: 1, approvedBy: [], rejectedBy: [], approvers: [], allowSelfApproval: false },
+      report,
+      actions: { vote: true, cancel: true, markRolledBack: false, restore: false, retry: false },
+    });
+    expect(JSON.stringify(approval)).toContain(shown);
+    expect(JSON.stringify(approval)).toContain(
+      'column `User.nickname` exists in production but in no migration',
+    );
     const none = (await preparePlan(deps, 'noshadow')) as PlanReport;
     expect(none.drift).toBeUndefined();
   });

@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import type { Refusal } from '../../../src/base/errors.js';
 import { silentLogger } from '../../../src/base/logger.js';
 import { buildCoreDeps, closeCoreDeps } from '../../../src/compose.js';
-import { loadConfig } from '../../../src/config/load-config.js';
+import { loadConfig, parseFileConfig } from '../../../src/config/load-config.js';
 import type { CoreDeps } from '../../../src/core/deps.js';
 import { checkShadowConfigs } from '../../../src/core/shadow/shadow-config-check.js';
 import { openShadow, shadowMarker, type ShadowDatabase } from '../../../src/core/shadow/shadow-database.js';
@@ -169,6 +169,17 @@ describe('the shadow database', () => {
     const other = asRefusal(await openShadow(deps, 'staging'));
     expect(other.code).toBe('SHADOW_MARKED_OTHERWISE');
     expect((await fresh.query('SELECT id FROM public.precious')).rows).toEqual([{ id: 7 }]);
+  });
+
+  it('takes exactly one of urlEnv or urlFile, nothing else, and resolves urlFile against the config', () => {
+    const yaml = (shadow: string) =>
+      `slack: { channel: C0MIGRATE1 }\nenvironments:\n  staging:\n    database: { urlEnv: T }\n    shadowDatabase: ${shadow}\n`;
+    expect(() => parseFileConfig(yaml('{ urlEnv: A, urlFile: b }'), '/etc/db')).toThrow(
+      'environments.staging.shadowDatabase: expected exactly one of urlEnv or urlFile',
+    );
+    expect(() => parseFileConfig(yaml('{ urlEnv: A, via: bastion }'), '/etc/db')).toThrow(/via/);
+    const file = parseFileConfig(yaml('{ urlFile: secrets/shadow_url }'), '/etc/db');
+    expect(file.environments.staging?.shadowDatabase).toEqual({ urlFile: '/etc/db/secrets/shadow_url' });
   });
 
   it('refuses an environment without a shadow database', async () => {
