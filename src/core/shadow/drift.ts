@@ -32,6 +32,8 @@ export type DriftOutcome = { readonly items: readonly DriftItem[] } | { readonly
 
 /** How long a plan waits for its drift check by default. */
 export const PLAN_DRIFT_TIMEOUT_MS = 60_000;
+/** How long a plan's drift check waits for the shadow when a rehearsal or another check holds it. */
+export const PLAN_SHADOW_WAIT_MS = 5_000;
 
 /** Runs the drift check on a named environment (its target opened and closed for it). */
 export function checkEnvironmentDrift(deps: CoreDeps, environment: string): Promise<DriftCheck | Refusal> {
@@ -43,7 +45,11 @@ export function checkEnvironmentDrift(deps: CoreDeps, environment: string): Prom
  * `openShadow`) or when the ledger cannot be replayed (a failed migration, an applied migration missing
  * from the folder, a migration that fails on the shadow): those are `DRIFT_UNCHECKED` refusals.
  */
-export async function checkDrift(deps: CoreDeps, target: EnvironmentTarget): Promise<DriftCheck | Refusal> {
+export async function checkDrift(
+  deps: CoreDeps,
+  target: EnvironmentTarget,
+  options: { shadowWaitMs?: number } = {},
+): Promise<DriftCheck | Refusal> {
   const folder = await readMigrationsFolder(target.config.migrations);
   const parsed = parseDatabaseUrl(target.url, 'drawbridge drift');
   const live = await openSession(parsed, undefined, { searchPath: false });
@@ -58,7 +64,10 @@ export async function checkDrift(deps: CoreDeps, target: EnvironmentTarget): Pro
   const applied = appliedMigrations(ledger ?? []);
   const unreplayable = replayProblem(ledger ?? [], folder, applied);
   if (unreplayable) return unchecked(unreplayable);
-  const shadow = await openShadow(deps, target.name, { target });
+  const shadow = await openShadow(deps, target.name, {
+    target,
+    ...(options.shadowWaitMs === undefined ? {} : { waitMs: options.shadowWaitMs }),
+  });
   if ('kind' in shadow) return shadow;
   try {
     await shadow.reset();
@@ -92,7 +101,8 @@ export async function driftForPlan(
     );
     timer.unref();
   });
-  const check = checkDrift(deps, target).then(
+  // A plan does not queue behind a rehearsal for long: a busy shadow is reported instead.
+  const check = checkDrift(deps, target, { shadowWaitMs: PLAN_SHADOW_WAIT_MS }).then(
     (r): DriftOutcome => ('kind' in r ? { error: r.message } : { items: r.items }),
     (err: unknown): DriftOutcome => ({ error: describeError(err) }),
   );

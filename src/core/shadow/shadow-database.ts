@@ -9,7 +9,12 @@
  * - it is verifiably the shadow: on first use Drawbridge marks it (`COMMENT ON DATABASE … IS
  *   'drawbridge shadow of <env>'`), and only when it is empty; afterwards the marker is required.
  *   A database holding anything else is refused and left untouched.
+ *
+ * One user at a time: an open shadow holds a session-level advisory lock (`SHADOW_LOCK_KEY`) on the
+ * shadow database until it is closed, so that a drift check never empties a shadow a rehearsal is
+ * restoring into, and the other way round.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type pg from 'pg';
 import { DrawbridgeError, refusal, type Refusal } from '../../base/errors.js';
 import { closeSession, openSession, parseDatabaseUrl, quoteIdent } from '../../migrations/connection.js';
@@ -47,9 +52,22 @@ export interface ShadowDatabase {
    * `SHADOW_NOT_VERIFIED` without touching anything when that fails.
    */
   reset(): Promise<void>;
-  /** Closes the tunnel, if there is one. Safe to call more than once. */
+  /** Releases the shadow (its advisory lock) and closes the tunnel, if there is one. Safe to call more than once. */
   close(): Promise<void>;
 }
+
+/** Options of `openShadow`. */
+export interface OpenShadowOptions {
+  /** The environment's target, already open: identified through it, no connection of its own. */
+  readonly target?: EnvironmentTarget;
+  /** How long to wait for another user of the shadow (a rehearsal, a drift check) to finish. Default 30 s. */
+  readonly waitMs?: number;
+}
+
+/** The advisory lock key ("DBSH") an open shadow holds on the shadow database until it is closed. */
+export const SHADOW_LOCK_KEY = 0x44425348;
+const DEFAULT_WAIT_MS = 30_000;
+const POLL_MS = 250;
 
 /** The comment that marks a database as the shadow of `environment`. */
 export function shadowMarker(environment: string): string {
@@ -57,15 +75,16 @@ export function shadowMarker(environment: string): string {
 }
 
 /**
- * Opens and verifies the shadow database of `environment`. Refuses (`NO_SHADOW_DATABASE`,
- * `SHADOW_IS_TARGET`, `SHADOW_NOT_EMPTY`, `SHADOW_MARKED_OTHERWISE`, `UNKNOWN_ENVIRONMENT`) rather than
- * throw; connection faults throw. With `options.target` (the environment's target, already open) the
- * target is identified through it instead of a connection of its own.
+ * Opens and verifies the shadow database of `environment`, and takes it for this caller until
+ * `close()`. Refuses (`NO_SHADOW_DATABASE`, `SHADOW_IS_TARGET`, `SHADOW_NOT_EMPTY`,
+ * `SHADOW_MARKED_OTHERWISE`, `SHADOW_BUSY`, `UNKNOWN_ENVIRONMENT`) rather than throw; connection faults
+ * throw. With `options.target` (the environment's target, already open) the target is identified
+ * through it instead of a connection of its own.
  */
 export async function openShadow(
   deps: CoreDeps,
   environment: string,
-  options: { target?: EnvironmentTarget } = {},
+  options: OpenShadowOptions = {},
 ): Promise<ShadowDatabase | Refusal> {
   const env = resolveTarget(deps, environment);
   if ('kind' in env) return env;
@@ -92,6 +111,16 @@ export async function openShadow(
       await closeTarget(deps, end);
       return verified;
     }
+    const lock = await lockShadow(end.url, options.waitMs ?? DEFAULT_WAIT_MS);
+    if (lock === undefined) {
+      await closeTarget(deps, end);
+      return refusal(
+        'SHADOW_BUSY',
+        `The shadow database of \`${environment}\` is in use (a rehearsal or a drift check under way).`,
+        'Try again when it has finished.',
+      );
+    }
+    let closing: Promise<void> | undefined;
     return {
       environment,
       url: end.url,
@@ -100,7 +129,7 @@ export async function openShadow(
       systemIdentifier: serverName(verified),
       database: verified.database,
       reset: () => resetShadow(end.url, environment, targetIdentity),
-      close: () => closeTarget(deps, end),
+      close: () => (closing ??= closeSession(lock).then(() => closeTarget(deps, end))),
     };
   } catch (err) {
     await closeTarget(deps, end);
@@ -141,6 +170,28 @@ async function identifyTarget(
   } finally {
     await closeTarget(deps, target);
   }
+}
+
+/** A session holding the shadow's advisory lock, or undefined when another holds it past `waitMs`. */
+async function lockShadow(url: string, waitMs: number): Promise<pg.Client | undefined> {
+  const client = await openSession(parseDatabaseUrl(url, 'drawbridge shadow lock'), undefined, {
+    searchPath: false,
+  });
+  try {
+    for (let waited = 0; ; waited += POLL_MS) {
+      const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
+        SHADOW_LOCK_KEY,
+      ]);
+      if (r.rows[0]?.ok === true) return client;
+      if (waited >= waitMs) break;
+      await delay(POLL_MS);
+    }
+  } catch (err) {
+    await closeSession(client);
+    throw err;
+  }
+  await closeSession(client);
+  return undefined;
 }
 
 async function withShadowSession<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {

@@ -139,6 +139,9 @@ describe('the shadow database', () => {
       );
       expect(Number(left.rows[0]?.n)).toBe(0);
       expect((await used.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'public'`)).rowCount).toBe(1);
+      // One user at a time: a second open waits, then says the shadow is busy.
+      const busyNow = asRefusal(await openShadow(deps, 'staging', { waitMs: 300 }));
+      expect(busyNow.code).toBe('SHADOW_BUSY');
       expect((await used.query<{ marker: string }>(MARKER_SQL)).rows[0]?.marker).toBe(
         shadowMarker('staging'),
       );
