@@ -19,7 +19,9 @@ import { sendDueReminders } from './reminders.js';
 import { startScheduledRuns } from './scheduled-runs.js';
 import { parseDuration, parseWindowStart } from './time-input.js';
 import type {
+  Freeze,
   MaintenanceWindow,
+  WindowOccurrence,
   ScheduleWindowInput,
   WindowCancelled,
   WindowListing,
@@ -172,8 +174,8 @@ export class WindowService {
   /**
    * Stores every occurrence of the configuration's recurring windows that starts before the
    * furthest reminder offset (plus a day), and cancels stored future ones the configuration no longer
-   * produces. An occurrence that overlaps a window already stored, or falls in a freeze, is left out
-   * (audited once). Returns how many windows were added.
+   * produces. An occurrence that overlaps a window already stored, or falls in a freeze, is left out.
+   * Returns how many windows were added.
    */
   materialize(): number {
     const now = this.deps.clock.now();
@@ -186,28 +188,7 @@ export class WindowService {
       for (const o of occurrences) {
         if (o.endsAt <= now) continue;
         const freeze = freezeOverlapping(freezesFor(this.deps.config, environment), o.startsAt, o.endsAt);
-        const stored = this.store.insert(
-          {
-            environment,
-            title: o.title,
-            startsAt: o.startsAt,
-            endsAt: o.endsAt,
-            source: 'config',
-            createdBy: 'config',
-            configKey: o.configKey,
-            reminders: this.remindersFor(o.startsAt, o.endsAt, now),
-          },
-          (existing) => {
-            const clash = existing.find((w) => w.startsAt < o.endsAt && o.startsAt < w.endsAt);
-            if (clash || freeze)
-              throw new RefusalError(
-                refusal(
-                  'WINDOW_SKIPPED',
-                  clash ? `overlaps window ${clash.id}` : `falls in the freeze "${freeze?.reason ?? ''}"`,
-                ),
-              );
-          },
-        );
+        const stored = this.insertOccurrence(environment, o, freeze, now);
         if (stored) added++;
       }
       // A recurring window taken out of the configuration: its future occurrences go too.
@@ -222,6 +203,49 @@ export class WindowService {
       }
     }
     return added;
+  }
+
+  /**
+   * Stores one occurrence of a recurring window, unless it overlaps a stored window or falls in a
+   * freeze (then it is left out, re-checked at every tick, and logged).
+   */
+  private insertOccurrence(
+    environment: string,
+    o: WindowOccurrence,
+    freeze: Freeze | undefined,
+    now: number,
+  ): WindowRecord | undefined {
+    try {
+      return this.store.insert(
+        {
+          environment,
+          title: o.title,
+          startsAt: o.startsAt,
+          endsAt: o.endsAt,
+          source: 'config',
+          createdBy: 'config',
+          configKey: o.configKey,
+          reminders: this.remindersFor(o.startsAt, o.endsAt, now),
+        },
+        (existing) => {
+          const clash = existing.find((w) => w.startsAt < o.endsAt && o.startsAt < w.endsAt);
+          if (clash || freeze)
+            throw new RefusalError(
+              refusal(
+                'WINDOW_SKIPPED',
+                clash ? `overlaps window ${clash.id}` : `falls in the freeze "${freeze?.reason ?? ''}"`,
+              ),
+            );
+        },
+      );
+    } catch (err) {
+      if (!(err instanceof RefusalError)) throw err;
+      this.deps.logger.debug(
+        { environment, configKey: o.configKey, why: err.refusal.message },
+        'a recurring window is left out',
+      );
+      return undefined;
+    }
   }
 
   /**
