@@ -6,6 +6,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { isValidTimeZone, parseDuration, parseIsoInstant, validateCron } from '../base/time-text.js';
+import { rehearsalSchema } from './rehearsal-schema.js';
 
 const nonEmpty = z.string().min(1, 'expected a non-empty string');
 const positiveInt = z.number().int('expected a whole number').min(1, 'expected a number >= 1');
@@ -377,6 +378,8 @@ const environmentSchema = z
       .strict()
       .optional(),
     monitor: monitorSchema.optional(),
+    /** The rehearsal on the shadow database (rehearsal-schema.ts); needs `shadowDatabase`. */
+    rehearsal: rehearsalSchema.optional(),
   })
   .strict();
 

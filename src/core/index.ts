@@ -51,3 +51,6 @@ export type { BotMetrics } from './metrics/bot-metrics.js';
 export type { HealthReport } from './metrics/health.js';
 export { handleOpsRequest } from './metrics/ops-endpoints.js';
 export type { OpsEndpoints } from './metrics/ops-endpoints.js';
+export { describeRehearsalResult, formatDuration, strongestLock } from './rehearsal/describe-rehearsal.js';
+export type { MigrationRehearsal, RehearsalView } from './rehearsal/types.js';
+export type { RevertDrop, RevertPreview } from './pipeline/revert-down.js';

@@ -3,6 +3,7 @@
  */
 import { describeError, DrawbridgeError, type Refusal } from '../base/errors.js';
 import { getStatus } from '../migrations/get-status.js';
+import { detectPrisma8Layout, prisma8Refusal } from '../migrations/prisma8-layout.js';
 import type { StatusReport } from '../migrations/status.js';
 import type { CoreDeps } from './deps.js';
 import { closeTarget, openTarget, resolveTarget, type EnvironmentTarget } from './environment-target.js';
@@ -50,6 +51,8 @@ export async function environmentStatus(
   try {
     const resolved = resolveTarget(deps, environment);
     if ('kind' in resolved) return resolved;
+    const prisma8 = prisma8Refusal(await detectPrisma8Layout(resolved.config.migrations));
+    if (prisma8) return prisma8;
     targetDisplay = resolved.display;
     const target = await openTarget(resolved);
     try {

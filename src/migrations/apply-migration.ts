@@ -26,7 +26,7 @@ async function applyAtomic(ctx: ApplyContext, m: MigrationToApply): Promise<Appl
   const r = await withRetries(ctx, m.name, true, async () => {
     const begin = await send(ctx, 'BEGIN');
     if (begin.error !== undefined) return { error: begin.error, blockers: [] };
-    const script = await send(ctx, m.script);
+    const script = await send(ctx, m.script, true);
     const blockers = ctx.session.blockers;
     if (script.error !== undefined) {
       await rollback(ctx);
@@ -54,7 +54,7 @@ function failure(error: unknown, attempts: number, blockers: Blocker[], failedSq
 /** `opaque`: Prisma's way, the script on its own then the finish. */
 async function applyOpaque(ctx: ApplyContext, m: MigrationToApply): Promise<ApplyOutcome> {
   const r = await withRetries(ctx, m.name, false, async () => {
-    const script = await send(ctx, m.script);
+    const script = await send(ctx, m.script, true);
     return script.error === undefined
       ? { blockers: [] }
       : { error: script.error, blockers: ctx.session.blockers };

@@ -34,6 +34,20 @@ export interface ApplyContext {
   ledgerTable: string;
 }
 
+/** Commands whose tag counts rows a migration changed. */
+const ROW_COMMANDS = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'COPY']);
+
+/** Emits the row counts of a migration's own data changes (their command tags) as `statement:rows` events. */
+function reportCommands(ctx: ApplyContext, res: unknown): void {
+  for (const r of (Array.isArray(res) ? res : [res]) as {
+    command?: string | null;
+    rowCount?: number | null;
+  }[]) {
+    if (r.command && ROW_COMMANDS.has(r.command) && typeof r.rowCount === 'number')
+      ctx.emit({ kind: 'statement:rows', command: r.command, rowCount: r.rowCount });
+  }
+}
+
 /** The file to run. */
 export interface MigrationToApply {
   name: string;
@@ -82,11 +96,17 @@ export function ledgerTableName(schema: string): string {
 }
 
 /** Runs one query on the session; Cancel (the signal) cancels it from a connection of its own. */
-export async function send(ctx: ApplyContext, sql: string): Promise<{ error?: unknown; xid?: string }> {
+export async function send(
+  ctx: ApplyContext,
+  sql: string,
+  /** The migration's own SQL (not BEGIN, the finish or a transaction id): its command tags are reported. */
+  own = false,
+): Promise<{ error?: unknown; xid?: string }> {
   const onAbort = (): void => void ctx.session.cancel();
   ctx.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const res = await ctx.session.client.query<{ xid?: string }>(sql);
+    if (own) reportCommands(ctx, res);
     const rows = Array.isArray(res) ? [] : res.rows;
     return rows[0]?.xid ? { xid: rows[0].xid } : {};
   } catch (error) {

@@ -71,7 +71,7 @@ async function runUnit(
   const journal = (xid: string | null): void =>
     ctx.journal({ kind: 'unit', name: m.name, rowId: m.rowId, unit, xid, sql: s.sql });
   const once = async (sql: string): Promise<UnitResult> => {
-    const r = await send(ctx, sql);
+    const r = await send(ctx, sql, true);
     return r.error === undefined ? { blockers: [] } : { error: r.error, blockers: ctx.session.blockers };
   };
   if (st.userXid !== null) {

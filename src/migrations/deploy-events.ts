@@ -30,6 +30,8 @@ export type DeployEvent =
       blockers: Blocker[];
     }
   | { kind: 'migration:finished'; name: string; durationMs: number; attempts: number }
+  /** A data change of the running migration's own SQL ended (INSERT, UPDATE, DELETE, MERGE, COPY): its rows. */
+  | { kind: 'statement:rows'; command: string; rowCount: number }
   | {
       kind: 'migration:failed';
       name: string;

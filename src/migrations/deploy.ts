@@ -27,6 +27,7 @@ import { insertStartedRow, isFailedRow, markRowFailed, readLedger, type LedgerRo
 import { initializeLedger, p3019Refusal } from './ledger-init.js';
 import { checkOutcome } from './outcome-check.js';
 import { prepareFile } from './prepare-file.js';
+import { prisma8Refusal } from './prisma8-layout.js';
 import { compareWithApproved } from './plan-binding.js';
 import { p3009Message } from './status.js';
 
@@ -281,7 +282,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     durationMs: clock.now() - started,
   });
   const folder = await readMigrationsFolder(opts.migrationsDir);
-  const p3019 = p3019Refusal(folder);
+  const p3019 = prisma8Refusal(folder.prisma8) ?? p3019Refusal(folder);
   if (p3019) return refused(p3019);
   const parsed = parseDatabaseUrl(opts.databaseUrl, opts.applicationName ?? 'drawbridge deploy');
   const watchdog = { ...DEFAULT_WATCHDOG, ...opts.watchdog };

@@ -7,6 +7,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checksumOf } from './checksum.js';
+import { detectPrisma8Layout, type Prisma8Layout } from './prisma8-layout.js';
 
 /** Why a migration's `migration.sql` cannot be used. */
 export interface MigrationProblem {
@@ -38,6 +39,8 @@ export interface MigrationsFolder {
   lockProvider?: string;
   /** Things a person should know about the folder itself (ordering ambiguity, skipped symlinks). */
   problems: string[];
+  /** Set when the folder is a Prisma 8 project's (prisma8-layout.ts): status, plan and deploy refuse it. */
+  prisma8?: Prisma8Layout;
 }
 
 /** Byte-wise comparison of two names (UTF-8), the order Prisma's Rust engine uses. */
@@ -131,7 +134,9 @@ export async function readMigrationsFolder(dir: string): Promise<MigrationsFolde
   } catch {
     lockProvider = undefined;
   }
-  return lockProvider === undefined
-    ? { dir, exists: true, migrations, problems }
-    : { dir, exists: true, migrations, lockProvider, problems };
+  const prisma8 = await detectPrisma8Layout(dir);
+  const folder: MigrationsFolder = { dir, exists: true, migrations, problems };
+  if (lockProvider !== undefined) folder.lockProvider = lockProvider;
+  if (prisma8) folder.prisma8 = prisma8;
+  return folder;
 }

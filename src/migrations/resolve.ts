@@ -149,3 +149,30 @@ export async function resolveRolledBack(opts: ResolveOptions): Promise<ResolveRe
     };
   });
 }
+
+/**
+ * After its down.sql ran (Revert with down.sql): the migration's live rows get `rolled_back_at`, the
+ * row change `resolve --rolled-back` makes, under the same advisory lock, written the same way (the
+ * client clock in UTC). Prisma's resolve only accepts a failed row (P3012 otherwise); a reverted
+ * migration's row is finished, so it is given the same column here, and the next deploy treats the
+ * migration as pending and inserts a new row, exactly as after `resolve --rolled-back`.
+ */
+export async function resolveRevertedDown(opts: ResolveOptions): Promise<ResolveResult> {
+  return underLock(opts, async (client, now) => {
+    const rows = ((await readLedger(client)) ?? []).filter((r) => r.migrationName === opts.name);
+    if (rows.length === 0)
+      return refused(
+        refusal(
+          'P3011',
+          `Migration ${opts.name} cannot be rolled back because it was never applied to the database.`,
+        ),
+      );
+    const live = rows.filter((r) => r.rolledBackAt === null);
+    for (const r of live) await markRowRolledBack(client, r.id, now);
+    return {
+      outcome: 'resolved',
+      message: `Migration ${opts.name} marked as rolled back.`,
+      rowsRolledBack: live.map((r) => r.id),
+    };
+  });
+}

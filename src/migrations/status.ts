@@ -6,6 +6,7 @@ import type { LockHolder } from './advisory-lock.js';
 import { scriptMatchesChecksum as checksumMatches } from './checksum.js';
 import type { MigrationsFolder } from './folder.js';
 import { isFailedRow, type LedgerRow } from './ledger.js';
+import { prisma8Refusal, type Prisma8Layout } from './prisma8-layout.js';
 
 /**
  * - `applied`: a finished, not rolled-back row exists and its checksum matches the file.
@@ -258,6 +259,8 @@ export function computeStatus(
   const counts = Object.fromEntries(MIGRATION_STATES.map((s) => [s, 0])) as Record<MigrationState, number>;
   for (const l of lines) counts[l.state] += 1;
   const toApply = lines.filter((l) => l.state === 'pending' || l.state === 'rolled_back').map((l) => l.name);
+  // A Prisma 8 folder has no migration.sql to classify: say so instead of listing every migration.
+  if (folder.prisma8) return prisma8Status(folder.prisma8, ledger, facts);
   const report: StatusReport = {
     migrations: lines,
     counts,
@@ -268,6 +271,27 @@ export function computeStatus(
     upToDate: prismaUpToDate(folder, byName, ledger),
   };
   if (facts.lockHolder) report.lockHolder = facts.lockHolder;
+  if (facts.server) report.server = facts.server;
+  return report;
+}
+
+/** The status of a Prisma 8 folder: one blocking finding, nothing to apply. Pure. */
+function prisma8Status(
+  layout: Prisma8Layout,
+  ledger: LedgerRow[] | null,
+  facts: DatabaseFacts,
+): StatusReport {
+  const r = prisma8Refusal(layout);
+  const counts = Object.fromEntries(MIGRATION_STATES.map((s) => [s, 0])) as Record<MigrationState, number>;
+  const report: StatusReport = {
+    migrations: [],
+    counts,
+    hasLedger: ledger !== null,
+    toApply: [],
+    blocking: r ? [{ code: r.code, message: r.message, hint: r.hint ?? '' }] : [],
+    warnings: [],
+    upToDate: false,
+  };
   if (facts.server) report.server = facts.server;
   return report;
 }

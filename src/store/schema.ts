@@ -174,4 +174,18 @@ export const schemaSteps: readonly string[] = [
     message TEXT NOT NULL
   );
   CREATE INDEX monitor_alerts_run ON monitor_alerts(run_id, kind, at);`,
+  // 8: rehearsals of a plan on the environment's shadow database (core/rehearsal), keyed by plan hash
+  // (and the run that asked, when one did): state, where the copy came from, per-migration results
+  `CREATE TABLE rehearsals (
+    id TEXT PRIMARY KEY,
+    environment TEXT NOT NULL,
+    plan_hash TEXT NOT NULL,
+    run_id TEXT,
+    state TEXT NOT NULL CHECK (state IN ('running', 'succeeded', 'failed', 'cancelled', 'error')),
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    result_json TEXT
+  );
+  CREATE INDEX rehearsals_plan ON rehearsals(environment, plan_hash, started_at DESC);
+  CREATE INDEX rehearsals_run ON rehearsals(run_id, started_at DESC);`,
 ];

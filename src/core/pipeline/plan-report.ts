@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { Refusal } from '../../base/errors.js';
 import { getStatus } from '../../migrations/get-status.js';
+import { detectPrisma8Layout, prisma8Refusal } from '../../migrations/prisma8-layout.js';
 import { reviewMigrations } from '../../migrations/review/review-migrations.js';
 import type { ReviewReport } from '../../migrations/review/types.js';
 import type { CoreDeps } from '../deps.js';
@@ -44,11 +45,14 @@ export interface PreparePlanOptions {
  * Computes the plan report of a named environment through a target of its own. Unknown environment →
  * refusal; an unreachable database throws (DrawbridgeError with a P1xxx code, redacted).
  */
-export function preparePlan(
+export async function preparePlan(
   deps: CoreDeps,
   environment: string,
   options: PreparePlanOptions = {},
 ): Promise<PlanReport | Refusal> {
+  const dir = deps.config.environment(environment)?.migrations;
+  const prisma8 = dir === undefined ? undefined : prisma8Refusal(await detectPrisma8Layout(dir));
+  if (prisma8) return prisma8;
   return withEnvironmentTarget(deps, environment, (target) => prepareTargetPlan(deps, target, options));
 }
 

@@ -29,6 +29,8 @@ import { runsUndoneBy } from './later-runs.js';
 import { endWatch, tickWatches, watchSoFar, type WatchSoFar } from '../monitor/watch-service.js';
 import type { MaintenanceWindow } from '../windows/types.js';
 import { deployTiming, waitingWindow } from '../windows/deploy-timing.js';
+import { RehearsalService } from '../rehearsal/rehearsal-service.js';
+import { previewRevert, revertWithDown, type Reverted, type RevertPreview } from './revert-down.js';
 
 /** Lists the members of a Slack user group (S…); supplied by the Slack layer. */
 export type GroupMembers = ListGroupMembers;
@@ -67,6 +69,8 @@ export class RunService {
   private readonly progress = new Map<string, string>();
   /** User-group membership, resolved in one place for every decision and notification. */
   readonly membership: GroupMembership;
+  /** Rehearsals of plans on the environments' shadow databases (background jobs). */
+  readonly rehearsals: RehearsalService;
 
   constructor(
     readonly deps: CoreDeps,
@@ -74,6 +78,7 @@ export class RunService {
     groupMembers: GroupMembers | GroupMembership = () => Promise.resolve([]),
   ) {
     this.runs = new RunStore(deps.store, deps.clock);
+    this.rehearsals = new RehearsalService(deps, this.runs, (e) => this.emit(e));
     this.membership =
       groupMembers instanceof GroupMembership ? groupMembers : new GroupMembership(groupMembers, deps.clock);
   }
@@ -89,8 +94,25 @@ export class RunService {
     }
   };
 
-  plan(environment: string): Promise<PlanReport | Refusal> {
-    return preparePlan(this.deps, environment);
+  /**
+   * `/migrate plan`: the report. With `rehearse` (the bot, not a one-shot CLI), a ready plan of an
+   * environment with a shadow database is rehearsed in the background.
+   */
+  async plan(environment: string, opts: { rehearse?: boolean } = {}): Promise<PlanReport | Refusal> {
+    const report = await preparePlan(this.deps, environment);
+    if (opts.rehearse && report.kind === 'plan' && report.verdict === 'ready') this.rehearse(report);
+    return report;
+  }
+
+  /** Starts (or joins) the rehearsal of a plan; never waits for it. */
+  private rehearse(report: PlanReport, runId?: string): void {
+    this.rehearsals.start({
+      environment: report.environment,
+      planHash: report.planHash,
+      migrations: report.plan.migrations,
+      ...(report.review ? { review: report.review } : {}),
+      ...(runId ? { runId } : {}),
+    });
   }
 
   /**
@@ -133,6 +155,7 @@ export class RunService {
       environment: created.environment,
       requestedBy: input.requestedBy,
     });
+    this.rehearse(report, created.id);
     return { kind: 'requested', run: moved.run, report };
   }
 
@@ -172,7 +195,13 @@ export class RunService {
     if (!run) return refusal('RUN_NOT_FOUND', `There is no run ${runId}.`);
     const policy = this.policyOf(run);
     const voterGroups = await this.membership.groupsOf(voter, policy.approvers);
-    const base = { policy, voter, voterGroups, decision };
+    const base = {
+      policy,
+      voter,
+      voterGroups,
+      decision,
+      rehearsal: this.rehearsals.gate(run.environment, run.planHash),
+    };
     const quick = evaluateVote({
       ...base,
       run,
@@ -188,6 +217,8 @@ export class RunService {
       const voided = replanRun(this.runs, runId, report.plan, voter);
       if (voided.kind === 'refusal') return voided;
       this.runs.setReport(runId, report);
+      // A new plan hash needs a rehearsal of its own.
+      if (report.verdict === 'ready') this.rehearse(report, runId);
       const reasons = voided.kind === 'voided' ? voided.reasons.map((r) => r.message) : [];
       this.emit({
         kind: 'detail',
@@ -202,7 +233,12 @@ export class RunService {
       );
     }
     const cast = this.counted(
-      castVote(this.runs, { ...base, runId, currentPlanHash: report.planHash }),
+      castVote(this.runs, {
+        ...base,
+        rehearsal: this.rehearsals.gate(run.environment, report.planHash),
+        runId,
+        currentPlanHash: report.planHash,
+      }),
       runId,
     );
     if (cast.kind === 'refusal' || cast.outcome !== 'approved') return cast;
@@ -275,7 +311,7 @@ export class RunService {
     const limit = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, limitMs);
     });
-    await Promise.race([Promise.allSettled([...this.running.values()]), limit]);
+    await Promise.race([Promise.allSettled([...this.running.values(), this.rehearsals.shutdown()]), limit]);
     clearTimeout(timer);
     return [...this.running.keys()];
   }
@@ -304,6 +340,7 @@ export class RunService {
         outcome: `cancelled by ${actor} before it started`,
       });
       if (moved.kind === 'refusal') return moved;
+      this.rehearsals.cancelForRun(runId, `the run was cancelled by ${actor}`);
       this.emit({ kind: 'run:changed', runId });
       return { kind: 'cancelled', run: moved.run };
     }
@@ -359,6 +396,18 @@ export class RunService {
     return allowed.kind === 'refusal' ? allowed : restoreRun(this.deps, runId, actor, this.emit);
   }
 
+  /** What Revert with down.sql would run and drop, for the confirmation (asked before the modal opens). */
+  async previewRevert(runId: string, actor: string): Promise<RevertPreview | Refusal> {
+    const allowed = await this.authorizeAction('revert_down', runId, actor);
+    return allowed.kind === 'refusal' ? allowed : previewRevert(this.deps, runId);
+  }
+
+  /** Revert with down.sql (core/pipeline/revert-down.ts), after the typed confirmation. */
+  async revertWithDown(runId: string, actor: string): Promise<Reverted | Refusal> {
+    const allowed = await this.authorizeAction('revert_down', runId, actor);
+    return allowed.kind === 'refusal' ? allowed : revertWithDown(this.deps, runId, actor, this.emit);
+  }
+
   /** The later runs of the environment a restore of run `runId`'s backup would undo, oldest first. */
   undoneBy(runId: string): RunRecord[] {
     const run = this.runs.getRun(runId);
@@ -370,6 +419,20 @@ export class RunService {
     return listBackups(this.deps, this.runs, environment);
   }
 
+  /** Cancel rehearsal: who may cancel the run may cancel its rehearsal; the run itself stays. */
+  async cancelRehearsal(runId: string, actor: string): Promise<{ kind: 'cancelling' } | Refusal> {
+    const allowed = await this.authorizeAction('cancel', runId, actor);
+    if (allowed.kind === 'refusal') return allowed;
+    if (!this.rehearsals.cancelForRun(runId, `cancelled by ${actor}`))
+      return refusal('NO_REHEARSAL', `No rehearsal of run ${runId} is under way.`);
+    this.emit({
+      kind: 'detail',
+      runId,
+      detail: { title: 'Rehearsal', text: `@${actor} cancelled the rehearsal.`, mentions: true },
+    });
+    return { kind: 'cancelling' };
+  }
+
   /** A run as stored, for front ends that only need its record. */
   find(runId: string): RunRecord | undefined {
     return this.runs.getRun(runId);
@@ -379,9 +442,11 @@ export class RunService {
     const run = this.runs.getRun(runId);
     if (!run) return undefined;
     const progress = this.progress.get(runId);
+    const rehearsal = this.rehearsals.view(run.environment, run.planHash, run.id);
     return buildRunView(this.deps, this.runs, run, {
       active: this.active.has(runId),
       ...(progress ? { progress } : {}),
+      ...(rehearsal ? { rehearsal } : {}),
     });
   }
 

@@ -4,6 +4,8 @@
  * available in the run's state (core/runs/authorize.ts, from the lifecycle table and the evidence),
  * never a hand-made list of states.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { runWindowOf } from '../windows/run-window.js';
 import type { ApprovalsConfig } from '../../config/file-schema.js';
 import type { RunStore } from '../../store/run-store.js';
@@ -18,6 +20,13 @@ import { maintenanceMayBeOn } from './maintenance-state.js';
 import type { StoredBackup } from './run-context.js';
 import type { PlanReport, RunActions, RunView } from './types.js';
 import { watchBrief } from '../monitor/watch-service.js';
+import type { RehearsalView } from '../rehearsal/types.js';
+
+/** Cancel rehearsal while one of the run's plan runs and the run is still waiting to start. */
+function withRehearsalActions(actions: RunActions, run: RunRecord, r: RehearsalView | undefined): RunActions {
+  const waiting = ['planned', 'awaiting_approval', 'approved'].includes(run.state);
+  return r?.state === 'running' && waiting ? { ...actions, cancelRehearsal: true } : actions;
+}
 
 /** States in which a stopped run's ways back apply (where the lifecycle allows Mark rolled back). */
 export const WAYS_BACK_STATES: readonly string[] = statesAllowing('mark_rolled_back');
@@ -68,7 +77,15 @@ export function runFacts(
       : {}),
     ...(extra.beforeApplyOnly ? { beforeApplyOnly: true } : {}),
     maintenanceOn: maintenanceMayBeOn(deps.config.environment(run.environment), steps),
+    downSql: downSqlFacts(deps.config.environment(run.environment)?.migrations, run),
   };
+}
+
+/** Which of the run's planned migrations have no down.sql in the folder (Revert with down.sql). */
+function downSqlFacts(dir: string | undefined, run: RunRecord): { missing: string[]; total: number } {
+  const names = run.plan.migrations.map((m) => m.name);
+  if (dir === undefined) return { missing: names, total: names.length };
+  return { missing: names.filter((n) => !existsSync(join(dir, n, 'down.sql'))), total: names.length };
 }
 
 /** The buttons a run message offers: what the facts allow, whoever clicks (see `offered`). */
@@ -84,6 +101,7 @@ function actionsFor(facts: RunFacts): RunActions {
     retry: offered('retry', facts),
     maintenanceOff: offered('maintenance_off', facts),
     stopWatching: offered('stop_watching', facts),
+    revertDown: offered('revert_down', facts),
   };
 }
 
@@ -92,7 +110,7 @@ export function buildRunView(
   deps: CoreDeps,
   runs: RunStore,
   run: RunRecord,
-  extra: { progress?: string; active?: boolean } = {},
+  extra: { progress?: string; active?: boolean; rehearsal?: RehearsalView } = {},
 ): RunView {
   const policy = deps.config.environment(run.environment)?.approvals;
   const required = policy?.required ?? 1;
@@ -120,6 +138,11 @@ export function buildRunView(
     ...(report ? { report } : {}),
     ...(watch ? { watch } : {}),
     ...(window ? { window } : {}),
-    actions: undoes.length ? { ...actions, restoreUndoes: undoes.map((r) => describeUndone([r])) } : actions,
+    ...(extra.rehearsal ? { rehearsal: extra.rehearsal } : {}),
+    actions: withRehearsalActions(
+      undoes.length ? { ...actions, restoreUndoes: undoes.map((r) => describeUndone([r])) } : actions,
+      run,
+      extra.rehearsal,
+    ),
   };
 }

@@ -8,6 +8,7 @@ import type { TeamNotice } from '../events/team-notice.js';
 import type { RunWindow } from '../windows/types.js';
 import type { Alert, ChartInput, WatchBrief, WatchSummary } from '../monitor/types.js';
 import type { StatusReport } from '../../migrations/status.js';
+import type { RehearsalView } from '../rehearsal/types.js';
 import type { ReviewReport } from '../../migrations/review/types.js';
 import type { DriftItem } from '../shadow/schema-diff.js';
 import type { Plan, RunRecord, RunState, StepRecord, StepState } from '../../store/run-types.js';
@@ -185,6 +186,15 @@ export type PipelineEvent =
       readonly alert: Alert;
       readonly at: number;
     }
+  /** A rehearsal of the run's plan on the shadow database ended (core/rehearsal). */
+  | {
+      readonly kind: 'rehearsal:finished';
+      readonly runId: string;
+      readonly rehearsalId: string;
+      readonly environment: string;
+      readonly planHash: string;
+      readonly state: 'succeeded' | 'failed' | 'cancelled' | 'error';
+    }
   /** The watch ended (time up, stopped, or the run left monitoring): its summary and chart, as data. */
   | {
       readonly kind: 'monitor:finished';
@@ -221,6 +231,8 @@ export interface RunView {
   readonly window?: RunWindow;
   /** The post-deploy watch, when the run has one. */
   readonly watch?: WatchBrief;
+  /** The rehearsal of the run's plan on the shadow database (core/rehearsal), when there is one. */
+  readonly rehearsal?: RehearsalView;
 }
 
 /** Which buttons a run's message offers. */
@@ -245,4 +257,8 @@ export interface RunActions {
   readonly maintenanceOff?: boolean;
   /** The run is being watched after its deploy: offer to stop the watch. */
   readonly stopWatching?: boolean;
+  /** A rehearsal of the run's plan is under way: offer to cancel it. */
+  readonly cancelRehearsal?: boolean;
+  /** Revert with down.sql is offered (every applied migration of the run has a down.sql). */
+  readonly revertDown?: boolean;
 }

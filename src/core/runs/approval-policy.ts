@@ -6,7 +6,7 @@
  */
 import { DrawbridgeError, type Refusal } from '../../base/errors.js';
 import type { Vote, VoteDecision } from '../../store/run-store.js';
-import { authorize, type ApprovalPolicy, type AuthorizableRun } from './authorize.js';
+import { authorize, type ApprovalPolicy, type AuthorizableRun, type RunFacts } from './authorize.js';
 
 export type { Vote, VoteDecision };
 export { approvalExpiresAt, describeApprovers, isAllowedApprover, type ApprovalPolicy } from './authorize.js';
@@ -27,6 +27,8 @@ export interface VoteInput {
   readonly currentPlanHash: string;
   /** Votes already recorded for this run (any plan hash; void ones are ignored). */
   readonly existingVotes: readonly Vote[];
+  /** The rehearsal facts of the current plan (`rehearsal: required` gates Approve). */
+  readonly rehearsal?: RunFacts['rehearsal'];
 }
 
 /** Votes for the current plan. */
@@ -69,6 +71,7 @@ export function evaluateVote(input: VoteInput): VoteAccepted | Refusal {
     now,
     currentPlanHash: input.currentPlanHash,
     votes: input.existingVotes,
+    ...(input.rehearsal ? { rehearsal: input.rehearsal } : {}),
     actor: voter,
     actorGroups: input.voterGroups,
   });

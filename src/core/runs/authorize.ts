@@ -46,6 +46,7 @@ export const RUN_ACTIONS = [
   'retry',
   'maintenance_off',
   'stop_watching',
+  'revert_down',
 ] as const;
 export type RunAction = (typeof RUN_ACTIONS)[number];
 
@@ -108,6 +109,16 @@ export interface RunFacts {
   readonly beforeApplyOnly?: boolean;
   /** The run left maintenance mode on (core/pipeline/maintenance-state.ts). */
   readonly maintenanceOn?: boolean;
+  /** The run's planned migrations without a down.sql (`missing`) out of `total`, for Revert with down.sql. */
+  readonly downSql?: { readonly missing: readonly string[]; readonly total: number };
+  /** The rehearsal facts of the plan (core/rehearsal); absent: no rehearsal is asked for. */
+  readonly rehearsal?: {
+    readonly required: boolean;
+    readonly planHash: string;
+    readonly passed: boolean;
+    readonly latest?: string;
+    readonly hasShadow: boolean;
+  };
 }
 
 /** A decision about one person. */
@@ -246,7 +257,7 @@ export function availability(action: RunAction, facts: RunFacts): Refusal | unde
  */
 export function offered(action: RunAction, facts: RunFacts): boolean {
   const closed = availability(action, facts);
-  return closed === undefined || closed.code === 'APPROVAL_EXPIRED';
+  return closed === undefined || closed.code === 'APPROVAL_EXPIRED' || closed.code === 'REHEARSAL_REQUIRED';
 }
 
 /** Whether `input.actor` may take `action` on the run now. Pure. */
@@ -261,7 +272,11 @@ interface ActionRule {
 }
 
 const RULES: Record<RunAction, ActionRule> = {
-  approve: { state: votingState('approve'), when: votingOpen, who: mayVote('approve') },
+  approve: {
+    state: votingState('approve'),
+    when: (f) => votingOpen(f) ?? rehearsed(f),
+    who: mayVote('approve'),
+  },
   reject: { state: votingState('reject'), when: votingOpen, who: mayVote('reject') },
   cancel: {
     state: (run) => refused(nextTransition(run.state, 'cancel')),
@@ -300,6 +315,21 @@ const RULES: Record<RunAction, ActionRule> = {
         ? undefined
         : refusal('MAINTENANCE_NOT_ON', `Run ${f.run.id} did not leave maintenance mode on.`),
     who: ownerOr('turn maintenance off for'),
+  },
+  // Runs the down.sql of the run's applied migrations in reverse order and marks them rolled back.
+  revert_down: {
+    state: wayBackState('revert_down', 'RUN_NOT_REVERTIBLE', 'Revert with down.sql'),
+    when: ({ run, downSql }) =>
+      downSql && downSql.total > 0 && downSql.missing.length === 0
+        ? undefined
+        : refusal(
+            'NO_DOWN_SQL',
+            downSql && downSql.missing.length > 0
+              ? `Run ${run.id} cannot be reverted with down.sql: ${downSql.missing.join(', ')} has no down.sql.`
+              : `Run ${run.id} has no migrations with a down.sql to revert.`,
+            'Use Restore backup instead.',
+          ),
+    who: ownerOr('revert'),
   },
   // Ends the post-deploy watch early (its summary is posted); the run becomes done.
   stop_watching: {
@@ -350,6 +380,33 @@ function votingOpen({ run, policy, now, currentPlanHash = run.planHash }: RunFac
     );
   }
   return undefined;
+}
+
+/**
+ * `rehearsal: required`: Approve waits until a rehearsal of exactly the plan now shown succeeded
+ * (REHEARSAL_REQUIRED). A changed plan has a new hash, so an older rehearsal does not count for it.
+ */
+function rehearsed({ run, rehearsal, currentPlanHash = run.planHash }: RunFacts): Refusal | undefined {
+  if (!rehearsal?.required) return undefined;
+  if (rehearsal.passed && rehearsal.planHash === currentPlanHash) return undefined;
+  const now = !rehearsal.hasShadow
+    ? `${run.environment} has no shadow database to rehearse on.`
+    : rehearsal.planHash !== currentPlanHash
+      ? 'The plan changed; its rehearsal starts again.'
+      : rehearsal.latest === 'running'
+        ? 'Its rehearsal is running now.'
+        : rehearsal.latest === 'failed'
+          ? 'Its rehearsal failed (see the message).'
+          : rehearsal.latest
+            ? `Its last rehearsal ended ${rehearsal.latest}.`
+            : 'It has not been rehearsed yet.';
+  return refusal(
+    'REHEARSAL_REQUIRED',
+    `${run.environment} requires a successful rehearsal of this exact plan (${shortHash(currentPlanHash)}) before it can be approved. ${now}`,
+    rehearsal.hasShadow
+      ? 'Wait for the rehearsal to succeed, or fix the migration and request the deploy again.'
+      : `Configure environments.${run.environment}.shadowDatabase.`,
+  );
 }
 
 function mayVote(decision: 'approve' | 'reject') {
@@ -408,7 +465,7 @@ function cancellable({ run, active, steps = [], beforeApplyOnly }: RunFacts): Re
 }
 
 /** The ways back follow the lifecycle table (restore is also open to a run just deployed and watched). */
-function wayBackState(event: 'restore' | 'mark_rolled_back', code: string, title: string) {
+function wayBackState(event: 'restore' | 'mark_rolled_back' | 'revert_down', code: string, title: string) {
   return (run: AuthorizableRun): Refusal | undefined => {
     if (nextTransition(run.state, event).kind === 'transition') return undefined;
     return refusal(

@@ -6,7 +6,7 @@
 import type { Refusal } from '../../base/errors.js';
 import { refusal } from '../../base/errors.js';
 import type { RunRecord, RunStore, VoteDecision } from '../../store/run-store.js';
-import { evaluateVote, type ApprovalPolicy, type VoteAccepted } from './approval-policy.js';
+import { evaluateVote, type ApprovalPolicy, type VoteAccepted, type VoteInput } from './approval-policy.js';
 
 export interface CastVoteInput {
   readonly runId: string;
@@ -17,6 +17,8 @@ export interface CastVoteInput {
   readonly policy: ApprovalPolicy;
   /** The plan hash as computed now; a difference from the run's hash refuses with PLAN_CHANGED. */
   readonly currentPlanHash: string;
+  /** The rehearsal facts of the current plan (`rehearsal: required` gates Approve). */
+  readonly rehearsal?: VoteInput['rehearsal'];
 }
 
 /** A counted vote and the run after it (approved or rejected when the vote decided it). */
@@ -41,6 +43,7 @@ export function castVote(runs: RunStore, input: CastVoteInput): VoteCast | Refus
       now: runs.clock.now(),
       currentPlanHash: input.currentPlanHash,
       existingVotes: runs.listVotes(run.id),
+      ...(input.rehearsal ? { rehearsal: input.rehearsal } : {}),
     });
     if (verdict.kind === 'refusal') {
       if (verdict.code === 'APPROVAL_EXPIRED') {

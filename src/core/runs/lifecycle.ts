@@ -45,6 +45,8 @@ export const RUN_EVENTS = [
   'mark_rolled_back',
   /** The verified backup was restored. */
   'restore',
+  /** The run's applied migrations were reverted with their down.sql files and marked rolled back. */
+  'revert_down',
 ] as const;
 export type RunEvent = (typeof RUN_EVENTS)[number];
 
@@ -79,6 +81,10 @@ const TABLE: Record<RunEvent, { from: readonly RunState[]; to: RunState }> = {
   restore: {
     from: ['failed', 'interrupted', 'cancelled', 'succeeded', 'monitoring', 'done'],
     to: 'restored',
+  },
+  revert_down: {
+    from: ['failed', 'interrupted', 'cancelled', 'succeeded', 'monitoring', 'done'],
+    to: 'rolled_back',
   },
 };
 
@@ -124,6 +130,7 @@ const EVENT_PHRASE: Record<RunEvent, string> = {
   approval_lapsed: 'wait for approval again',
   mark_rolled_back: 'be marked rolled back',
   restore: 'be restored',
+  revert_down: 'be reverted with down.sql',
 };
 
 /** "This run was rejected" — for messages about a run's state. */

@@ -8,6 +8,8 @@ export const ACTIONS = {
   retry: 'run_retry',
   maintenanceOff: 'run_maintenance_off',
   stopWatching: 'run_stop_watching',
+  cancelRehearsal: 'run_cancel_rehearsal',
+  revertDown: 'run_revert_down',
 } as const;
 
 /** The restore confirmation modal. */
@@ -19,6 +21,18 @@ export const RESTORE_VIEW = {
 
 /** What the person must type to confirm a restore of `environment` (one phrase for Slack and the CLI). */
 export { restorePhrase } from '../../core/index.js';
+
+/** The Revert with down.sql confirmation modal. */
+export const REVERT_VIEW = {
+  callbackId: 'run_revert_down_confirm',
+  blockId: 'confirm',
+  actionId: 'confirm_text',
+} as const;
+
+/** What the person must type to confirm a revert with down.sql on `environment`. */
+export function revertPhrase(environment: string): string {
+  return `REVERT ${environment}`;
+}
 
 /** The button that offers to run a deploy in the next maintenance window; its value is a small JSON. */
 export const DEPLOY_IN_WINDOW_ACTION = 'deploy_in_window';

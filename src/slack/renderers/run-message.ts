@@ -24,6 +24,7 @@ import {
 import { migrationListLines, preflightLines } from './plan-message.js';
 import { reviewFindingsBlocks } from './review-findings.js';
 import { driftLines } from './drift-lines.js';
+import { rehearsalLines, rehearsalMeasured } from './rehearsal-lines.js';
 
 const STATE_ICON: Record<RunState, string> = {
   planned: ':memo:',
@@ -161,6 +162,7 @@ function actionBlock(v: RunView): Block | undefined {
       ),
     );
   }
+  if (a.cancelRehearsal) els.push(button('Cancel rehearsal', ACTIONS.cancelRehearsal, id));
   if (a.markRolledBack) {
     els.push(
       button(
@@ -191,6 +193,7 @@ function actionBlock(v: RunView): Block | undefined {
       ),
     );
   if (a.restore) els.push(button('Restore backup', ACTIONS.restore, id, 'danger'));
+  if (a.revertDown) els.push(button('Revert with down.sql', ACTIONS.revertDown, id, 'danger'));
   if (a.stopWatching)
     els.push(
       button(
@@ -244,7 +247,20 @@ export function renderRunMessage(v: RunView): SlackMessage {
     ['planned', 'awaiting_approval', 'approved', 'rejected', 'expired'].includes(r.state) ||
     (r.state === 'cancelled' && v.steps.length === 0);
   if (showPlanDetails && v.report) {
-    if (v.report.review) blocks.push(divider(), ...reviewFindingsBlocks(v.report.review, 8));
+    const review = v.report.review;
+    // The rehearsal's measured times replace the impact estimate's guesses.
+    const measured = review && rehearsalMeasured(v.rehearsal);
+    if (review)
+      blocks.push(
+        divider(),
+        ...reviewFindingsBlocks(
+          measured
+            ? { ...review, impact: { available: false, reason: 'measured by the rehearsal (below)' } }
+            : review,
+          8,
+        ),
+      );
+    if (v.rehearsal) blocks.push(divider(), ...sectionsFromLines(rehearsalLines(r.environment, v.rehearsal)));
     if (v.report.drift) blocks.push(divider(), ...sectionsFromLines(driftLines(v.report)));
     blocks.push(divider(), ...sectionsFromLines(preflightLines(v.report)));
   }

@@ -57,6 +57,7 @@ function favourable(state: RunState, over: Partial<AuthorizeInput> = {}): Author
     hasBackup: true,
     evidence: { name: 'm2', verdict: 'not_applied', description: 'm2 left nothing behind.' },
     maintenanceOn: true,
+    downSql: { missing: [], total: 2 },
     votes: [],
     actor: APPROVER,
     actorGroups: [],
@@ -78,6 +79,8 @@ const STATES: Record<RunAction, readonly RunState[]> = {
   maintenance_off: ['cancelled', 'failed', 'interrupted', 'rolled_back', 'restored'],
   // The post-deploy watch, while it runs.
   stop_watching: ['monitoring'],
+  // Revert with down.sql: where restore may happen.
+  revert_down: ['succeeded', 'monitoring', 'done', 'cancelled', 'failed', 'interrupted'],
 };
 
 /** The refusal code for each action in a state it may not happen in. */
@@ -103,6 +106,8 @@ function stateCode(action: RunAction, state: RunState): string {
       return 'RUN_NOT_STOPPED';
     case 'stop_watching':
       return 'RUN_NOT_WATCHED';
+    case 'revert_down':
+      return 'RUN_NOT_REVERTIBLE';
   }
 }
 
@@ -155,6 +160,12 @@ const WHO: Record<'named' | 'nobody named', Record<RunAction, Record<Role, strin
       'group member': undefined,
       stranger: 'NOT_ALLOWED',
     },
+    revert_down: {
+      requester: undefined,
+      approver: undefined,
+      'group member': undefined,
+      stranger: 'NOT_ALLOWED',
+    },
   },
   // Anyone may vote (but not approve their own run); acting on someone else's run needs standing.
   'nobody named': {
@@ -191,6 +202,12 @@ const WHO: Record<'named' | 'nobody named', Record<RunAction, Record<Role, strin
       stranger: 'NOT_ALLOWED',
     },
     stop_watching: {
+      requester: undefined,
+      approver: 'NOT_ALLOWED',
+      'group member': 'NOT_ALLOWED',
+      stranger: 'NOT_ALLOWED',
+    },
+    revert_down: {
       requester: undefined,
       approver: 'NOT_ALLOWED',
       'group member': 'NOT_ALLOWED',
@@ -285,6 +302,37 @@ describe('offered: the buttons of a run message', () => {
     const partial: ApplyEvidence = { name: 'm2', verdict: 'partial', description: 'x' };
     expect(offered('mark_rolled_back', favourable('failed', { evidence: partial }))).toBe(false);
     expect(offered('cancel', favourable('running', { active: false }))).toBe(false);
+  });
+});
+
+describe('authorize: rehearsal required and down.sql', () => {
+  const approve = (over: Partial<AuthorizeInput>) =>
+    outcome(authorize('approve', favourable('awaiting_approval', over)));
+  const gate = { required: true, planHash: HASH, passed: false, hasShadow: true };
+
+  it('refuses Approve until a rehearsal of this exact plan hash succeeded, and keeps the buttons', () => {
+    expect(approve({ rehearsal: gate })).toBe('REHEARSAL_REQUIRED');
+    expect(approve({ rehearsal: { ...gate, latest: 'running' } })).toBe('REHEARSAL_REQUIRED');
+    expect(approve({ rehearsal: { ...gate, passed: true } })).toBe('allowed');
+    expect(approve({ rehearsal: { ...gate, required: false } })).toBe('allowed');
+    expect(offered('approve', favourable('awaiting_approval', { rehearsal: gate }))).toBe(true);
+    expect(outcome(authorize('reject', favourable('awaiting_approval', { rehearsal: gate })))).toBe(
+      'allowed',
+    );
+  });
+
+  it('does not count a rehearsal of another plan hash', () => {
+    const other = { ...gate, passed: true, planHash: 'c'.repeat(64) };
+    const r = authorize('approve', favourable('awaiting_approval', { rehearsal: other }));
+    expect(r).toMatchObject({ code: 'REHEARSAL_REQUIRED' });
+  });
+
+  it('offers Revert with down.sql only when every planned migration has one', () => {
+    const done = (downSql: AuthorizeInput['downSql']) => favourable('done', { downSql });
+    expect(offered('revert_down', done({ missing: [], total: 2 }))).toBe(true);
+    expect(offered('revert_down', done({ missing: ['m2'], total: 2 }))).toBe(false);
+    expect(outcome(authorize('revert_down', done({ missing: ['m2'], total: 2 })))).toBe('NO_DOWN_SQL');
+    expect(offered('revert_down', done(undefined))).toBe(false);
   });
 });
 

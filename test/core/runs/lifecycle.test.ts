@@ -39,6 +39,13 @@ const ALLOWED: [RunState, RunEvent, RunState][] = [
   ['monitoring', 'restore', 'restored'],
   // After a successful migration whose application then broke: later runs are marked, not moved.
   ['done', 'restore', 'restored'],
+  // Revert with down.sql: the same states as restore; the run ends rolled back.
+  ['failed', 'revert_down', 'rolled_back'],
+  ['interrupted', 'revert_down', 'rolled_back'],
+  ['cancelled', 'revert_down', 'rolled_back'],
+  ['succeeded', 'revert_down', 'rolled_back'],
+  ['monitoring', 'revert_down', 'rolled_back'],
+  ['done', 'revert_down', 'rolled_back'],
 ];
 
 const TERMINAL: RunState[] = [
@@ -69,9 +76,9 @@ describe('run lifecycle', () => {
     }
   });
 
-  it('covers 14 states and 15 events, every allowed move listed once', () => {
+  it('covers 14 states and 16 events, every allowed move listed once', () => {
     expect(RUN_STATES).toHaveLength(14);
-    expect(RUN_EVENTS).toHaveLength(15);
+    expect(RUN_EVENTS).toHaveLength(16);
     expect(allowed.size).toBe(ALLOWED.length);
   });
 
@@ -118,11 +125,13 @@ describe('run lifecycle', () => {
     expect(isTerminal(state)).toBe(TERMINAL.includes(state));
   });
 
-  it('lets no event leave a terminal state except the ways back from failed, interrupted and cancelled, and restore from done', () => {
+  it('lets no event leave a terminal state except the ways back from failed, interrupted and cancelled, and restore or revert with down.sql from done', () => {
     for (const [from, event] of ALLOWED) {
       if (isTerminal(from)) {
         expect(['failed', 'interrupted', 'cancelled', 'done']).toContain(from);
-        expect(from === 'done' ? ['restore'] : ['mark_rolled_back', 'restore']).toContain(event);
+        expect(
+          from === 'done' ? ['restore', 'revert_down'] : ['mark_rolled_back', 'restore', 'revert_down'],
+        ).toContain(event);
       }
     }
   });

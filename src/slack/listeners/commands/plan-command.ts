@@ -11,7 +11,8 @@ export async function planCommand(
   environment: string,
   respond: RespondFn,
 ): Promise<string> {
-  const report = await ctx.runs.plan(environment);
+  // A ready plan of an environment with a shadow database is rehearsed in the background.
+  const report = await ctx.runs.plan(environment, { rehearse: true });
   if (report.kind === 'refusal') {
     await respond({ response_type: 'ephemeral', ...renderRefusal(report) });
     return report.code;
