@@ -6,9 +6,18 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { CHANNEL, startTestBot, type TestBot } from '../support/bot.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { blocksText, currentMessage, runIdOf, threadOf, waitForRunMessage } from '../support/run-scenario.js';
+import {
+  blocksText,
+  buttonsOf,
+  currentMessage,
+  ephemeralTexts,
+  runIdOf,
+  threadOf,
+  waitForRunMessage,
+} from '../support/run-scenario.js';
 import { seedLedger } from '../support/seed-ledger.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -21,15 +30,22 @@ describe('the rehearsal on the shadow database', () => {
   let prodShadow: TestDatabase;
   let staging: TestDatabase;
   let stagingShadow: TestDatabase;
+  let schemaShadow: TestDatabase;
+  let cancelShadow: TestDatabase;
   let bot: TestBot;
 
   beforeAll(async () => {
-    [prod, prodShadow, staging, stagingShadow] = await Promise.all([
+    [prod, prodShadow, staging, stagingShadow, schemaShadow, cancelShadow] = await Promise.all([
       createTestDatabase('reh_prod'),
       createTestDatabase('reh_prod_shadow'),
       createTestDatabase('reh_stag'),
       createTestDatabase('reh_stag_shadow'),
+      createTestDatabase('reh_schema_shadow'),
+      createTestDatabase('reh_cancel_shadow'),
     ]);
+    // A shadow marked on an earlier use, with a table the test can lock to hold its reset.
+    await cancelShadow.query(`COMMENT ON DATABASE "${cancelShadow.name}" IS 'drawbridge shadow of cancelme'`);
+    await cancelShadow.query('CREATE TABLE blocker (id int)');
     for (const d of [prod, staging]) await seedLedger(d.url, fixture, { applied: ['20250101000000_init'] });
     await prod.query(
       `INSERT INTO "User" (email) SELECT 'u' || g || '@example.com' FROM generate_series(1, 200) g`,
@@ -55,12 +71,17 @@ describe('the rehearsal on the shadow database', () => {
       environments: {
         production: env('PROD_URL', 'PROD_SHADOW_URL'),
         staging: env('STAGING_URL', 'STAGING_SHADOW_URL'),
+        // The same production, rehearsed on its schema and ledger only.
+        schemaonly: { ...env('PROD_URL', 'SCHEMA_SHADOW_URL'), rehearsal: { data: 'schema-only' } },
+        cancelme: env('STAGING_URL', 'CANCEL_SHADOW_URL'),
       },
       vars: {
         PROD_URL: prod.url,
         PROD_SHADOW_URL: prodShadow.url,
         STAGING_URL: staging.url,
         STAGING_SHADOW_URL: stagingShadow.url,
+        SCHEMA_SHADOW_URL: schemaShadow.url,
+        CANCEL_SHADOW_URL: cancelShadow.url,
       },
       logLevel: 'info',
     });
@@ -68,7 +89,9 @@ describe('the rehearsal on the shadow database', () => {
 
   afterAll(async () => {
     await bot?.stop();
-    await Promise.all([prod, prodShadow, staging, stagingShadow].map((d) => d?.drop()));
+    await Promise.all(
+      [prod, prodShadow, staging, stagingShadow, schemaShadow, cancelShadow].map((d) => d?.drop()),
+    );
   });
 
   async function requestAndWait(environment: string, n: number): Promise<{ runId: string; ts: string }> {
@@ -159,5 +182,63 @@ describe('the rehearsal on the shadow database', () => {
     // Staging itself is untouched.
     const ledger = await staging.query('SELECT 1 FROM "_prisma_migrations"');
     expect(ledger.rowCount).toBe(1);
+  }, 90_000);
+
+  it('with rehearsal.data: schema-only, copies the schema and the ledger without the rows', async () => {
+    const { runId, ts } = await requestAndWait('schemaonly', 3);
+    const row = bot.app.runs.rehearsals.store.latestForRun(runId);
+    expect(row?.state).toBe('succeeded');
+    expect((row?.result as { source: { kind: string } }).source.kind).toBe('schema-only');
+    const copied = await schemaShadow.query<{ users: number; ledger: number }>(
+      `SELECT (SELECT count(*)::int FROM "User") AS users, (SELECT count(*)::int FROM "_prisma_migrations") AS ledger`,
+    );
+    // The baseline row copied, one row per rehearsed migration; no User rows, so no duplicate either.
+    expect(copied.rows[0]).toEqual({ users: 0, ledger: 3 });
+    expect(blocksText(currentMessage(bot, CHANNEL, ts))).toContain(
+      'Rehearsed on a copy of schemaonly (schema only, no data): 2 migrations applied',
+    );
+  }, 90_000);
+
+  it('offers Cancel rehearsal while it runs, and stops it; the run stays', async () => {
+    const holder = new pg.Client({ connectionString: cancelShadow.url });
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE blocker IN ACCESS SHARE MODE');
+    await bot.emu.slashCommand({ user: ALICE, channel: CHANNEL, text: 'deploy cancelme' });
+    const msg = await waitForRunMessage(bot, CHANNEL, 4);
+    const runId = runIdOf(msg);
+    await bot.app.messenger.flush(runId);
+    const shown = currentMessage(bot, CHANNEL, msg.ts);
+    expect(buttonsOf(shown)).toContain('run_cancel_rehearsal');
+    expect(blocksText(shown)).toContain('Rehearsing…');
+    await bot.emu.clickButton({
+      user: ALICE,
+      channel: CHANNEL,
+      messageTs: msg.ts,
+      actionId: 'run_cancel_rehearsal',
+      value: runId,
+    });
+    await bot.emu.waitFor(
+      () =>
+        ephemeralTexts(bot, ALICE).some((t) => t.includes('Cancelling the rehearsal')) ? true : undefined,
+      {
+        what: 'the answer to Cancel rehearsal',
+      },
+    );
+    await holder.query('COMMIT');
+    await holder.end();
+    const row = await bot.emu.waitFor(
+      () => {
+        const r = bot.app.runs.rehearsals.store.latestForRun(runId);
+        return r && r.state !== 'running' ? r : undefined;
+      },
+      { what: 'the cancelled rehearsal', timeoutMs: 30_000 },
+    );
+    expect(row.state).toBe('cancelled');
+    expect(bot.app.runs.runs.getRun(runId)?.state).toBe('awaiting_approval');
+    await bot.app.messenger.flush(runId);
+    const after = currentMessage(bot, CHANNEL, msg.ts);
+    expect(buttonsOf(after)).not.toContain('run_cancel_rehearsal');
+    expect(blocksText(after)).toContain('The rehearsal was cancelled (cancelled by U0ALICE01)');
   }, 90_000);
 });

@@ -470,6 +470,7 @@ export class RunService {
    * interrupted runs; the rest is logged here.
    */
   async recover(): Promise<RecoveredRun[]> {
+    this.rehearsals.recover();
     this.expireOverdue();
     const report = await recoverRuns(this.deps, this.emit);
     const { lapsedApprovals, cancelled, restores } = report;

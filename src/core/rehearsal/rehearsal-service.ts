@@ -59,7 +59,11 @@ export class RehearsalService {
     private readonly emit: PipelineObserver,
   ) {
     this.store = new RehearsalStore(deps.store, deps.clock);
-    this.store.abandonRunning('Drawbridge stopped during the rehearsal');
+  }
+
+  /** Start-up of the bot (not of a CLI sharing its store): rehearsals a dead process left running end as errors. */
+  recover(): number {
+    return this.store.abandonRunning('Drawbridge stopped during the rehearsal');
   }
 
   /** The environment's rehearsal settings (defaults when the key is absent). */
@@ -125,7 +129,13 @@ export class RehearsalService {
     const outcome = job.controller.signal.aborted
       ? {
           state: 'cancelled' as const,
-          result: { migrations: [], error: String(job.controller.signal.reason) },
+          result: {
+            migrations: [],
+            error:
+              job.controller.signal.reason instanceof Error
+                ? job.controller.signal.reason.message
+                : 'cancelled',
+          },
         }
       : await rehearse({
           deps: this.deps,

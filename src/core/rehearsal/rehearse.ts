@@ -266,6 +266,12 @@ async function applyPlan(st: ApplyState): Promise<MigrationRehearsal[]> {
   return out;
 }
 
+/** Why the rehearsal was cancelled, as the canceller said it. */
+function cancelReason(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  return r instanceof Error ? r.message : typeof r === 'string' ? r : 'cancelled';
+}
+
 /** Carries out one rehearsal. Never throws: a fault is a result in state `error`. */
 export async function rehearse(input: RehearseInput): Promise<Rehearsed> {
   const { deps } = input;
@@ -315,7 +321,7 @@ export async function rehearse(input: RehearseInput): Promise<Rehearsed> {
       0,
     );
     const base = { shadow: shadow.display, source, migrations, applyMs };
-    if (input.signal.aborted) return stop('cancelled', { ...base, error: 'cancelled' });
+    if (input.signal.aborted) return stop('cancelled', { ...base, error: cancelReason(input.signal) });
     return stop(migrations.every((m) => m.outcome === 'applied') ? 'succeeded' : 'failed', base);
   } catch (err) {
     const base = {
@@ -323,7 +329,7 @@ export async function rehearse(input: RehearseInput): Promise<Rehearsed> {
       ...(source ? { source } : {}),
       migrations: [],
     };
-    if (input.signal.aborted) return stop('cancelled', { ...base, error: 'cancelled' });
+    if (input.signal.aborted) return stop('cancelled', { ...base, error: cancelReason(input.signal) });
     return stop('error', { ...base, error: describeError(err) });
   } finally {
     await sampler?.stop().catch(() => undefined);
