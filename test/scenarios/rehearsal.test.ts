@@ -241,4 +241,18 @@ describe('the rehearsal on the shadow database', () => {
     expect(buttonsOf(after)).not.toContain('run_cancel_rehearsal');
     expect(blocksText(after)).toContain('The rehearsal was cancelled (cancelled by U0ALICE01)');
   }, 90_000);
+
+  it('rehearses a ready plan of /migrate plan in the background, without a run', async () => {
+    await bot.emu.slashCommand({ user: ALICE, channel: CHANNEL, text: 'plan staging' });
+    await bot.emu.waitFor(
+      () => bot.emu.transcript(CHANNEL).find((m) => blocksText(m).includes('Plan · staging')),
+      { what: 'the plan message', timeoutMs: 20_000 },
+    );
+    // No run asked for it: it is keyed by the plan hash alone, and nobody's thread hears it.
+    await bot.app.runs.rehearsals.settled('staging');
+    const row = bot.deps.store.db
+      .prepare(`SELECT state FROM rehearsals WHERE environment = 'staging' AND run_id IS NULL`)
+      .get() as { state: string } | undefined;
+    expect(row?.state).toBe('succeeded');
+  }, 90_000);
 });
