@@ -1,15 +1,16 @@
 /**
- * `npm run bench [-- --corpus DIR]`: every benchmark in one run, each printing its own table of
+ * `npm run bench [-- --corpus DIR] [--only NAME] [--big]`: every benchmark in one run, each printing its own table of
  * figures and ratios measured side by side. Timings are reported, never asserted.
  */
 import { parseArgs } from 'node:util';
 import { benchAck } from './ack.js';
+import { benchBackup } from './backup.js';
 import { benchDeploy } from './deploy.js';
 import { benchEngine } from './engine.js';
 import { benchReview } from './review.js';
 
 const { values } = parseArgs({
-  options: { corpus: { type: 'string' }, only: { type: 'string' } },
+  options: { corpus: { type: 'string' }, only: { type: 'string' }, big: { type: 'boolean' } },
   allowPositionals: false,
 });
 const opts = values.corpus ? { corpus: values.corpus } : {};
@@ -18,6 +19,8 @@ const suites: [string, () => Promise<string>][] = [
   ['review', () => benchReview(opts)],
   ['ack', () => benchAck()],
   ['deploy', () => benchDeploy()],
+  // --big: a pgbench database of more than 1 GB (about 2 GB of disk); without it, a small one.
+  ['backup', () => benchBackup({ big: values.big === true })],
 ];
 
 for (const [name, run] of suites) {

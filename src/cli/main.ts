@@ -204,6 +204,7 @@ if (isEntryPoint()) {
   const code = await runCli(process.argv.slice(2), {
     out: (t) => process.stdout.write(`${t}\n`),
     err: (t) => process.stderr.write(`${t}\n`),
+    errIsTTY: process.stderr.isTTY === true,
   });
   process.exitCode = code;
 }

@@ -1,6 +1,7 @@
 /** What CLI commands return: text for people or JSON for scripts, and the exit code. */
 import type { Refusal } from '../base/errors.js';
 import type { PipelineEvent } from '../core/index.js';
+import { ProgressLine } from './progress-line.js';
 
 export interface CliOutcome {
   exitCode: number;
@@ -11,6 +12,8 @@ export interface CliOutcome {
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** stderr is a terminal: progress lines are shown (progress-line.ts); absent or false: they are not. */
+  readonly errIsTTY?: boolean;
 }
 
 /** JSON with Dates as ISO strings (the default), indented. */
@@ -45,11 +48,13 @@ export function formatInstant(ms: number): string {
 
 /**
  * What a run's events look like in a terminal (stderr, so that `--json` stays parseable): progress
- * lines and thread details. Slack is not told by the CLI; the audit log and the store are.
+ * lines (at most one a second, only when stderr is a terminal) and thread details. Slack is not told
+ * by the CLI; the audit log and the store are.
  */
 export function terminalObserver(io: CliIo): (event: PipelineEvent) => void {
+  const line = new ProgressLine(io);
   return (event) => {
-    if (event.kind === 'progress') io.err(event.text);
+    if (event.kind === 'progress') line.show(event.text);
     else if (event.kind === 'detail') io.err(`${event.detail.title}: ${event.detail.text}`);
   };
 }

@@ -106,8 +106,20 @@ const backupSchema = z
      * must have the sha256 recorded at backup time, or it is deleted and the restore refused.
      */
     copyBack: commandArray.optional(),
+    /**
+     * `custom` (default): one file, `pg_dump -Fc`. `directory`: a directory of the same name,
+     * `pg_dump -Fd --jobs=<jobs>`, hashed as a manifest of its files; `{file}` in copyOff/copyBack
+     * is then the directory (use a recursive copy, e.g. `aws s3 cp --recursive`, `rsync -a`).
+     */
+    format: z.enum(['custom', 'directory']).default('custom'),
+    /** Parallel pg_dump workers (each one more database connection); more than 1 only with `directory`. */
+    jobs: positiveInt.default(1),
   })
-  .strict();
+  .strict()
+  .refine((b) => b.jobs === 1 || b.format === 'directory', {
+    message: 'backup.jobs > 1 needs backup.format: directory (a custom-format dump is one stream)',
+    path: ['jobs'],
+  });
 
 const healthcheckSchema = z
   .object({
@@ -312,7 +324,7 @@ const environmentSchema = z
       .strict()
       .default({ command: ['npx', 'prisma', 'migrate', 'deploy'], cwd: '.' }),
     executor: executorSchema.default({ type: 'local' }),
-    backup: backupSchema.default({ keep: 10, copyOffRequired: false }),
+    backup: backupSchema.default({ keep: 10, copyOffRequired: false, format: 'custom', jobs: 1 }),
     approvals: approvalsSchema.default({
       required: 1,
       approvers: [],

@@ -4,6 +4,7 @@ import { applyEnvironment } from '../../core/index.js';
 import { environmentStatus } from '../../core/index.js';
 import type { CoreDeps } from '../../core/index.js';
 import type { CliIo, CliOutcome } from '../output.js';
+import { ProgressLine } from '../progress-line.js';
 
 function describeEvent(e: DeployEvent): string | undefined {
   switch (e.kind) {
@@ -46,13 +47,17 @@ export async function deployCommand(
       json: { environment, wouldApply: names, applied: false },
     };
   }
+  // On a terminal, a migration that runs for long shows its elapsed time once a second.
+  const progress = new ProgressLine(io, deps.clock);
   const run = await applyEnvironment(deps, environment, {
     onProgress: (e) => {
       const line = describeEvent(e);
       if (line) io.err(line);
+      if (line && e.kind === 'migration:started') progress.startTimer(line.trim());
+      else if (e.kind === 'migration:finished' || e.kind === 'migration:failed') progress.stopTimer();
     },
     onOutput: (l) => io.err(l.line),
-  });
+  }).finally(() => progress.stopTimer());
   if (run.kind === 'refusal') return { exitCode: 2, text: run.message.replace(/`/g, ''), json: run };
   if (run.runner === 'prisma') {
     const r = run.result;

@@ -1,5 +1,6 @@
 /**
- * Backup file names and retention. Our files are `<env>-<yyyymmddThhmmssZ>-<runId>.dump`; retention
+ * Backup file names and retention. Our files are `<env>-<yyyymmddThhmmssZ>-<runId>.dump` (a
+ * directory of that name for the directory format, removed as a whole); retention
  * only ever looks at files of that shape for the same environment, so other files in the directory
  * (and other environments' backups) are never touched.
  */
@@ -81,7 +82,7 @@ export async function applyRetention(
     const paths = expired.map((n) => `${dir.replace(/\/+$/, '')}/${n}`);
     await runChecked(
       executor,
-      { command: 'rm', args: ['-f', '--', ...paths], signal },
+      { command: 'rm', args: ['-rf', '--', ...paths], signal },
       'Deleting old backups',
       codes,
     );

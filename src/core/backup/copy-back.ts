@@ -10,7 +10,7 @@ import { redact } from '../../base/redact.js';
 import type { Executor } from '../../exec/executor.js';
 import type { ProgressListener } from './progress.js';
 import { tail } from './run-checked.js';
-import { sha256File } from './verify-backup.js';
+import { backupSha256 } from './backup-manifest.js';
 
 /** The backup as recorded: where it was, its name, its sha256. */
 export interface BackupFileRef {
@@ -61,7 +61,8 @@ export async function ensureBackupFile(
   opts: CopyBackOptions,
 ): Promise<BackupFileReady | Refusal> {
   const started = opts.clock.now();
-  const present = await executor.run({ command: 'test', args: ['-f', ref.path], signal: opts.signal });
+  // -e: a directory-format backup is a directory (its manifest's sha256 is the recorded one).
+  const present = await executor.run({ command: 'test', args: ['-e', ref.path], signal: opts.signal });
   if (present.exitCode === 0) return { kind: 'present', durationMs: opts.clock.now() - started };
   if (!ref.copiedOff || !opts.command || opts.command.length === 0) {
     return refusal(
@@ -103,12 +104,12 @@ export async function ensureBackupFile(
       'Check the copy-back command and its credentials, then restore again.',
     );
   }
-  const actual = await sha256File(executor, ref.path, opts.signal).catch((err: unknown) =>
+  const actual = await backupSha256(executor, ref.path, opts.signal).catch((err: unknown) =>
     describeError(err),
   );
   if (actual !== ref.sha256) {
     // Never leave a wrong file where the next restore would look for the backup.
-    await executor.run({ command: 'rm', args: ['-f', '--', ref.path] }).catch(() => undefined);
+    await executor.run({ command: 'rm', args: ['-rf', '--', ref.path] }).catch(() => undefined);
     return refusal(
       'COPY_BACK_CHECKSUM_MISMATCH',
       `The copy of ${ref.fileName} fetched back is not the backup that was made: sha256 ${actual.slice(0, 64)}, expected ${ref.sha256}. It was deleted; nothing was restored.`,

@@ -1,8 +1,9 @@
 /**
- * The backup step of the runbook: `pg_dump --format=custom` through an Executor (this host or the
- * bastion), the password in the environment only; then size, sha256, a full verification read,
- * the optional copy-off and retention. The record says everything a person needs, including the
- * exact restore command (without the password).
+ * The backup step of the runbook: `pg_dump` (custom format, or directory format with parallel jobs)
+ * through an Executor (this host or the bastion), the password in the environment only; then size,
+ * sha256 and `pg_restore --list` in one read (dump-and-verify.ts), the optional copy-off and
+ * retention. The record says everything a person needs, including the exact restore command
+ * (without the password).
  */
 import { systemClock, type Clock } from '../../base/clock.js';
 import { DrawbridgeError, describeError } from '../../base/errors.js';
@@ -10,10 +11,10 @@ import type { Executor } from '../../exec/executor.js';
 import { shellJoin, shellQuote } from '../../exec/shell-quote.js';
 import { applyRetention, backupFileName } from './backup-files.js';
 import { runCopyOff, type CopyOffResult } from './copy-off.js';
+import { dumpAndVerify, type BackupFormat } from './dump-and-verify.js';
 import { pgConnection, publicEnv, type PgConnection } from './pg-connection.js';
 import type { ProgressListener } from './progress.js';
 import { runChecked } from './run-checked.js';
-import { fileSize, sha256File, verifyBackup } from './verify-backup.js';
 
 export interface BackupOptions {
   executor: Executor;
@@ -25,7 +26,14 @@ export interface BackupOptions {
   dir: string;
   /** Retention: how many of this environment's backups to keep, this one included (0 = all). */
   keep?: number;
-  /** Copy-off command; every `{file}` is replaced by the backup path. */
+  /**
+   * `custom` (default): one file, `pg_dump -Fc`. `directory`: a directory of the same name,
+   * `pg_dump -Fd --jobs=<jobs>`, its sha256 that of the manifest of its files (backup-manifest.ts).
+   */
+  format?: BackupFormat;
+  /** Parallel pg_dump workers for the directory format (default 1). */
+  jobs?: number;
+  /** Copy-off command; every `{file}` is replaced by the backup path (the directory's, for `directory`). */
   copyOff?: readonly string[];
   /** A failed copy-off stops the run (BackupCopyOffError) instead of being a warning. */
   copyOffRequired?: boolean;
@@ -38,20 +46,29 @@ export interface BackupOptions {
   /** Default `pg_dump` / `pg_restore` (e.g. a versioned path such as /usr/lib/postgresql/16/bin/pg_dump). */
   pgDumpCommand?: string;
   pgRestoreCommand?: string;
+  /** Default `psql`: reads the size estimate and the COPY progress for the progress reports. */
+  psqlCommand?: string;
+  /** Periodic progress reports at most this often (default PROGRESS_INTERVAL_MS, one a second). */
+  progressIntervalMs?: number;
 }
 
 /** A verified backup. */
 export interface BackupRecord {
   environment: string;
   runId: string;
-  /** Full path on the executor's host. */
+  /** Full path on the executor's host (a directory for the directory format). */
   path: string;
+  /** Absent in records made before formats existed: custom. */
+  format?: BackupFormat;
+  /** pg_dump workers (directory format). */
+  jobs?: number;
   fileName: string;
   /** Where the file is: the executor's description ("local", "ssh deploy@bastion:22"). */
   host: string;
   /** The database, without password. */
   database: string;
   sizeBytes: number;
+  /** Of the file (custom format), or of the manifest of the directory's files (directory format). */
   sha256: string;
   /** Entries in the archive's table of contents (`pg_restore --list`). */
   tocEntries: number;
@@ -108,8 +125,9 @@ export async function createBackup(opts: BackupOptions): Promise<BackupRecord> {
     CODES,
   );
 
-  progress({ phase: 'dump', message: `pg_dump of ${conn.display} to ${path}` });
-  const facts = await dumpAndVerify(opts, conn, path).catch(async (err: unknown) => {
+  const how = opts.format === 'directory' ? ` (directory format, ${Math.max(1, opts.jobs ?? 1)} job(s))` : '';
+  progress({ phase: 'dump', message: `pg_dump of ${conn.display} to ${path}${how}` });
+  const facts = await dumpAndVerify({ ...opts, clock }, conn, path).catch(async (err: unknown) => {
     await removeQuietly(executor, path);
     throw err;
   });
@@ -120,6 +138,8 @@ export async function createBackup(opts: BackupOptions): Promise<BackupRecord> {
     fileName,
     host: executor.description,
     database: conn.display,
+    format: opts.format ?? 'custom',
+    ...(opts.format === 'directory' ? { jobs: Math.max(1, opts.jobs ?? 1) } : {}),
     ...facts,
     durationMs: 0,
     startedAt: new Date(started).toISOString(),
@@ -130,53 +150,6 @@ export async function createBackup(opts: BackupOptions): Promise<BackupRecord> {
   await finishBackup(opts, record, clock, dir, started);
   record.durationMs = clock.now() - started;
   return record;
-}
-
-/** pg_dump, then size, sha256 and verification; a file that fails any of it is not a backup. */
-async function dumpAndVerify(
-  opts: BackupOptions,
-  conn: PgConnection,
-  path: string,
-): Promise<{ sizeBytes: number; sha256: string; tocEntries: number }> {
-  const { executor, signal } = opts;
-  const progress = opts.onProgress ?? (() => undefined);
-  await runChecked(
-    executor,
-    {
-      command: opts.pgDumpCommand ?? 'pg_dump',
-      args: [
-        '--format=custom',
-        '--no-password',
-        '--verbose',
-        '--file',
-        path,
-        ...conn.args,
-        '--dbname',
-        conn.database,
-      ],
-      env: conn.env,
-      signal,
-      timeoutMs: opts.dumpTimeoutMs,
-    },
-    'pg_dump',
-    CODES,
-    (l) => progress({ phase: 'dump', message: l.line }),
-  );
-  await runChecked(
-    executor,
-    { command: 'chmod', args: ['600', path], signal },
-    'Protecting the backup file',
-    CODES,
-  );
-  progress({ phase: 'checksum', message: 'Measuring and checksumming' });
-  const sizeBytes = await fileSize(executor, path, signal);
-  const sha256 = await sha256File(executor, path, signal);
-  progress({ phase: 'verify', message: 'Verifying with pg_restore' });
-  const { tocEntries } = await verifyBackup(executor, path, {
-    signal,
-    pgRestoreCommand: opts.pgRestoreCommand,
-  });
-  return { sizeBytes, sha256, tocEntries };
 }
 
 /** Copy-off, then retention (skipped when a required copy-off failed, so nothing older is lost). */
@@ -227,7 +200,7 @@ async function finishBackup(
 
 async function removeQuietly(executor: Executor, path: string): Promise<void> {
   try {
-    await executor.run({ command: 'rm', args: ['-f', '--', path] });
+    await executor.run({ command: 'rm', args: ['-rf', '--', path] });
   } catch {
     // Best effort: the error being reported matters more than this clean-up.
   }

@@ -14,7 +14,11 @@ export {
 } from './restore-backup.js';
 export {
   compareSnapshots,
+  describeRowCounts,
+  exactTablesOf,
   normaliseSchemaDump,
+  parseRowCounts,
+  rowCountSql,
   snapshotDatabase,
   type DatabaseSnapshot,
   type SnapshotComparison,
@@ -48,7 +52,27 @@ export {
   type PgClient,
   type PgClientChoice,
 } from './pg-client.js';
-export type { BackupProgress, ProgressListener } from './progress.js';
+export {
+  etaOf,
+  formatDuration,
+  PROGRESS_INTERVAL_MS,
+  startTicker,
+  type BackupProgress,
+  type ProgressAmount,
+  type ProgressListener,
+  type Ticker,
+} from './progress.js';
+export { dumpFormatArgs, type BackupFormat } from './dump-and-verify.js';
+export {
+  backupSha256,
+  directoryManifest,
+  isDirectory,
+  manifestOf,
+  type DirectoryManifest,
+  type ManifestEntry,
+} from './backup-manifest.js';
+export { DumpProgress, type DumpEstimate } from './dump-progress.js';
+export { RestoreProgress, tableDataEntries } from './restore-progress.js';
 export {
   ensureBackupFile,
   substituteCopyBack,

@@ -1,7 +1,10 @@
 /**
  * What "the database is as it was" means after a restore: the same schema (`pg_dump --schema-only`,
- * normalised) and the same number of rows in every table. Both are read through the executor with
- * the same URL as the backup, so they work on the bastion too.
+ * normalised) and the same number of rows in the tables that were counted exactly. Counting every
+ * row of a big database would cost as much as the dump, so the backup step counts exactly only the
+ * environment's `criticalTables` (`exactTables`) and records estimates (`pg_class.reltuples`) for
+ * the rest, labelled as such; without `exactTables` every table is counted. Both are read through
+ * the executor with the same URL as the backup, so they work on the bastion too.
  */
 import type { Executor } from '../../exec/executor.js';
 import { pgConnection } from './pg-connection.js';
@@ -13,6 +16,11 @@ export interface DatabaseSnapshot {
   schemaDump: string;
   /** Exact row count per table, keyed by quoted `schema.table`. */
   rowCounts: Record<string, number>;
+  /**
+   * Estimated rows (`pg_class.reltuples`; null: never analysed) of the tables not counted exactly.
+   * Absent when every table was counted. Never compared: only exact counts are.
+   */
+  estimatedRowCounts?: Record<string, number | null>;
 }
 
 /** How two snapshots differ. */
@@ -31,20 +39,40 @@ export interface SnapshotOptions {
   signal?: AbortSignal;
   pgDumpCommand?: string;
   psqlCommand?: string;
+  /**
+   * Count exactly only these tables (names as `to_regclass` reads them: `"User"`, `app.orders`);
+   * the others get estimates. Absent: every table exactly.
+   */
+  exactTables?: readonly string[];
 }
 
 const CODES = { failed: 'SNAPSHOT_FAILED', cancelled: 'SNAPSHOT_CANCELLED' };
 
-/** Exact counts of every ordinary and partitioned table outside the system schemas, one query. */
-const ROW_COUNT_SQL = `
+function literal(value: unknown): string {
+  return `'${JSON.stringify(value).replace(/'/g, "''")}'`;
+}
+
+/**
+ * Row counts of every ordinary and partitioned table outside the system schemas, one query: exact
+ * (`count(*)`) for all, or only for `exact` and the estimate for the others (`~` before the number).
+ */
+export function rowCountSql(exact?: readonly string[]): string {
+  const counted =
+    exact === undefined
+      ? 'true'
+      : `c.oid in (select to_regclass(t) from jsonb_array_elements_text(${literal(exact)}::jsonb) t)`;
+  return `
 select format('%s.%s', quote_ident(n.nspname), quote_ident(c.relname)) || E'\\t' ||
-  (xpath('/row/c/text()', query_to_xml(format('select count(*) as c from %I.%I', n.nspname, c.relname),
-    false, true, '')))[1]::text
+  case when ${counted} then
+    (xpath('/row/c/text()', query_to_xml(format('select count(*) as c from %I.%I', n.nspname, c.relname),
+      false, true, '')))[1]::text
+  else '~' || c.reltuples::bigint::text end
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
 where c.relkind in ('r', 'p')
   and n.nspname not in ('pg_catalog', 'information_schema')
   and n.nspname !~ '^pg_(toast|temp)'
 order by 1`;
+}
 
 /** Drops what changes between two dumps of the same schema (comments, SET lines, session keys). */
 export function normaliseSchemaDump(dump: string): string {
@@ -91,7 +119,7 @@ export async function snapshotDatabase(opts: SnapshotOptions): Promise<DatabaseS
         '--dbname',
         conn.database,
         '-c',
-        ROW_COUNT_SQL,
+        rowCountSql(opts.exactTables),
       ],
       env: conn.env,
       signal: opts.signal,
@@ -99,12 +127,49 @@ export async function snapshotDatabase(opts: SnapshotOptions): Promise<DatabaseS
     'Counting rows',
     CODES,
   );
+  return {
+    schemaDump: normaliseSchemaDump(schema.stdout),
+    ...parseRowCounts(counts.stdout, opts.exactTables),
+  };
+}
+
+/** Reads `table<TAB>count` lines (`~n` for an estimate, `~-1` for none). Pure. */
+export function parseRowCounts(
+  stdout: string,
+  exactTables?: readonly string[],
+): Pick<DatabaseSnapshot, 'rowCounts' | 'estimatedRowCounts'> {
   const rowCounts: Record<string, number> = {};
-  for (const line of counts.stdout.split('\n')) {
+  const estimated: Record<string, number | null> = {};
+  for (const line of stdout.split('\n')) {
     const tab = line.lastIndexOf('\t');
-    if (tab > 0) rowCounts[line.slice(0, tab)] = Number(line.slice(tab + 1));
+    if (tab <= 0) continue;
+    const [table, value] = [line.slice(0, tab), line.slice(tab + 1)];
+    if (value.startsWith('~')) {
+      const n = Number(value.slice(1));
+      estimated[table] = n >= 0 ? n : null;
+    } else rowCounts[table] = Number(value);
   }
-  return { schemaDump: normaliseSchemaDump(schema.stdout), rowCounts };
+  return exactTables === undefined ? { rowCounts } : { rowCounts, estimatedRowCounts: estimated };
+}
+
+/** The `exactTables` that reproduce `snapshot`'s exact counts (for the snapshot after a restore). */
+export function exactTablesOf(snapshot: DatabaseSnapshot): string[] | undefined {
+  return snapshot.estimatedRowCounts === undefined ? undefined : Object.keys(snapshot.rowCounts);
+}
+
+/** "exact: public."User" 50; estimated (pg_class.reltuples): public.audit_note ~2 …", for people. */
+export function describeRowCounts(snapshot: DatabaseSnapshot, max = 10): string {
+  const exact = Object.entries(snapshot.rowCounts);
+  const est = Object.entries(snapshot.estimatedRowCounts ?? {});
+  const list = (xs: [string, number | null][], mark: string): string =>
+    xs
+      .slice(0, max)
+      .map(([t, n]) => `${t} ${n === null ? 'unknown (never analysed)' : `${mark}${n}`}`)
+      .join(', ') + (xs.length > max ? `, … ${xs.length - max} more` : '');
+  return [
+    exact.length ? `exact: ${list(exact, '')}` : 'exact: none',
+    ...(est.length ? [`estimates (pg_class.reltuples, not counted): ${list(est, '~')}`] : []),
+  ].join('; ');
 }
 
 function multisetMinus(a: readonly string[], b: readonly string[]): string[] {
@@ -124,7 +189,14 @@ export function compareSnapshots(before: DatabaseSnapshot, after: DatabaseSnapsh
   const a = before.schemaDump.split('\n');
   const b = after.schemaDump.split('\n');
   const schemaChanges = { removed: multisetMinus(a, b), added: multisetMinus(b, a) };
-  const tables = [...new Set([...Object.keys(before.rowCounts), ...Object.keys(after.rowCounts)])].sort();
+  // Only exact counts are compared; a table estimated on either side is not (the schema still is).
+  const estimated = new Set([
+    ...Object.keys(before.estimatedRowCounts ?? {}),
+    ...Object.keys(after.estimatedRowCounts ?? {}),
+  ]);
+  const tables = [...new Set([...Object.keys(before.rowCounts), ...Object.keys(after.rowCounts)])]
+    .filter((t) => !estimated.has(t))
+    .sort();
   const rowCountChanges = tables
     .map((table) => ({
       table,

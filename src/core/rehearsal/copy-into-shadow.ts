@@ -40,7 +40,7 @@ async function backupsOnHost(input: CopyInput): Promise<BackupCandidate[]> {
     const takenAt = b ? Date.parse(b.startedAt) : NaN;
     if (!b || !Number.isFinite(takenAt)) continue;
     const probe = await input.target.executor
-      .run({ command: 'test', args: ['-f', b.path], timeoutMs: 10_000 })
+      .run({ command: 'test', args: ['-e', b.path], timeoutMs: 10_000 }) // a directory-format backup too
       .catch(() => undefined);
     if (probe?.exitCode !== 0) continue;
     out.push({

@@ -7,6 +7,7 @@ import type { DeployEvent } from '../../../migrations/deploy.js';
 import { ApplyJournalStore } from '../../../store/apply-journal-store.js';
 import { applyToTarget, type EngineRun } from '../../engine-service.js';
 import { ledgerRowIds } from '../database-facts.js';
+import { MigrationTimer } from '../long-work-progress.js';
 import type { StepContext, StepOutcome } from '../run-context.js';
 import { RunCancelled, RunStopped, StepStopped } from '../run-context.js';
 
@@ -25,7 +26,7 @@ function describeEvent(e: DeployEvent): string | undefined {
   }
 }
 
-function onEvent(ctx: StepContext, finished: string[]): (e: DeployEvent) => void {
+function onEvent(ctx: StepContext, finished: string[], timer: MigrationTimer): (e: DeployEvent) => void {
   return (e) => {
     if (e.kind === 'heartbeat') {
       ctx.alive();
@@ -33,6 +34,10 @@ function onEvent(ctx: StepContext, finished: string[]): (e: DeployEvent) => void
     }
     const line = describeEvent(e);
     if (line) ctx.progress(line);
+    // While a statement runs, its elapsed time against the impact estimate, once a second.
+    if (line && e.kind === 'migration:started') timer.start(line, e.name);
+    else if (line && e.kind === 'statement:started') timer.relabel(line);
+    else if (e.kind === 'migration:finished' || e.kind === 'migration:failed') void timer.stop();
     if (e.kind === 'migration:finished') {
       finished.push(`${e.name}: ${e.durationMs} ms${e.attempts > 1 ? ` (${e.attempts} attempts)` : ''}`);
     }
@@ -44,6 +49,7 @@ export async function applyStep(ctx: StepContext): Promise<StepOutcome> {
   const output: string[] = [];
   const journal = new ApplyJournalStore(ctx.deps.store);
   ctx.scratch.ledgerBefore = await ledgerRowIds(ctx.databaseUrl);
+  const timer = new MigrationTimer(ctx);
   // Through the run's own target: its tunnel, its executor (no second lookup, no second tunnel).
   const result = await applyToTarget(ctx.deps, ctx.target, {
     signal: ctx.signal,
@@ -51,12 +57,12 @@ export async function applyStep(ctx: StepContext): Promise<StepOutcome> {
     expected: ctx.run.plan.migrations.map((m) => ({ name: m.name, checksum: m.checksum })),
     journal: (entry) => journal.append(ctx.run.id, entry),
     stopBetween: ctx.stop,
-    onProgress: onEvent(ctx, finished),
+    onProgress: onEvent(ctx, finished, timer),
     onOutput: (l) => {
       output.push(l.line);
       ctx.progress(l.line.slice(0, 140));
     },
-  });
+  }).finally(() => timer.stop());
   if (output.length) ctx.detail('Prisma CLI output', output.slice(-60).join('\n'), true);
   if (finished.length) ctx.detail('Applied', finished.join('\n'), true);
   return result.runner === 'native' ? nativeOutcome(ctx, result.result) : prismaOutcome(ctx, result.result);

@@ -1,15 +1,18 @@
 /**
- * Step 4: the backup. A snapshot (schema + exact row counts) is taken first, so a restore can be
- * compared with the database as it was; then pg_dump, verification, checksum, copy-off, retention.
- * The record, with the exact restore command, is stored on the run and posted in the thread.
+ * Step 4: the backup. A snapshot is taken first (the schema, exact row counts of the critical tables
+ * and catalogue estimates for the others), so a restore can be compared with the database as it was;
+ * then pg_dump, checksum and verification in one read, copy-off, retention. The record, with the
+ * exact restore command, is stored on the run and posted in the thread.
  */
 import { describeError } from '../../../base/errors.js';
 import { formatBytes } from '../../../migrations/review/impact-estimate.js';
-import { BackupCopyOffError, createBackup, snapshotDatabase } from '../../backup/index.js';
+import { parseDatabaseUrl, quoteIdent } from '../../../migrations/connection.js';
+import { BackupCopyOffError, createBackup, describeRowCounts, snapshotDatabase } from '../../backup/index.js';
 import { backupDirOf } from '../preflight-checks.js';
 import type { StepContext, StepOutcome, StoredBackup } from '../run-context.js';
 import { RunCancelled, StepStopped } from '../run-context.js';
 import { countRows } from '../database-facts.js';
+import { progressForwarder } from '../long-work-progress.js';
 
 export async function backupStep(ctx: StepContext): Promise<StepOutcome> {
   const { env, run, target } = ctx;
@@ -19,12 +22,15 @@ export async function backupStep(ctx: StepContext): Promise<StepOutcome> {
     ? { pgDumpCommand: client.pgDump, pgRestoreCommand: client.pgRestore, psqlCommand: client.psql }
     : {};
   ctx.scratch.countsBefore = await countRows(target.url, env.criticalTables);
-  ctx.progress('Taking a schema and row-count snapshot');
+  ctx.progress('Taking a schema and row-count snapshot (exact for the critical tables)');
   // The snapshot and the dump run on the target's executor, given the database as that host sees it.
+  // Exact counts only where they matter: counting every row would cost as much as the dump.
+  const schema = quoteIdent(parseDatabaseUrl(target.url, 'drawbridge backup').schema);
   const snapshot = await snapshotDatabase({
     executor: target.executor,
     databaseUrl: target.executorUrl,
     signal: ctx.signal,
+    exactTables: env.criticalTables.map((t) => `${schema}.${quoteIdent(t)}`),
     ...commands,
   });
   let record;
@@ -38,10 +44,12 @@ export async function backupStep(ctx: StepContext): Promise<StepOutcome> {
       keep: env.backup.keep,
       ...(env.backup.copyOff ? { copyOff: env.backup.copyOff } : {}),
       copyOffRequired: env.backup.copyOffRequired,
-      ...(client ? { pgDumpCommand: client.pgDump, pgRestoreCommand: client.pgRestore } : {}),
+      format: env.backup.format,
+      jobs: env.backup.jobs,
+      ...commands,
       signal: ctx.signal,
       clock: ctx.deps.clock,
-      onProgress: (p) => ctx.progress(`${p.phase}: ${p.message.slice(0, 140)}`),
+      onProgress: progressForwarder(ctx, 'backup'),
     });
   } catch (err) {
     if (err instanceof BackupCopyOffError) {
@@ -60,7 +68,9 @@ export async function backupStep(ctx: StepContext): Promise<StepOutcome> {
     `File: ${record.path} on ${record.host}`,
     ...(client ? [`Client: ${client.version} (${client.pgDump})`] : []),
     `Size: ${formatBytes(record.sizeBytes)}, sha256 ${record.sha256}`,
+    `Format: ${record.format === 'directory' ? `directory, ${record.jobs ?? 1} job(s); sha256 of the manifest of its files` : 'custom'}`,
     `Verified: pg_restore --list read ${record.tocEntries} entries`,
+    `Row counts: ${describeRowCounts(snapshot)}`,
     ...(record.copyOff ? [`Copy-off: ${record.copyOff.ok ? 'ok' : `FAILED: ${record.copyOff.output}`}`] : []),
     ...(record.deleted.length ? [`Retention removed: ${record.deleted.join(', ')}`] : []),
     '',
