@@ -1,9 +1,10 @@
 /**
  * Runs one migration file on the migration session so that "its SQL committed" and "the ledger says
  * finished" are one fact:
- * - `atomic` files run as one simple-query script inside a transaction Drawbridge opens; the ledger
- *   row's finish (Prisma's values: applied_steps_count + 1, finished_at) is written in that same
- *   transaction, and the COMMIT goes in the same round trip.
+ * - `atomic` files run as one simple-query script inside a transaction Drawbridge opens (its BEGIN
+ *   sent with the script, in one round trip); the ledger row's finish (Prisma's values:
+ *   applied_steps_count + 1, finished_at) is written in that same transaction, and the COMMIT goes
+ *   in the same round trip.
  * - `steps` files run statement by statement (apply-steps.ts).
  * - `opaque` files (the parser rejected them) run Prisma's way: script, then the finish.
  */
@@ -21,16 +22,29 @@ import type { Blocker } from './session-watch.js';
 
 export * from './apply-primitives.js';
 
-/** `atomic`: BEGIN; the script; the finish and COMMIT in one round trip. */
+/**
+ * Opens the transaction in the script's own message: PostgreSQL runs the statements of one simple
+ * query in order, so everything after this BEGIN is inside the transaction, and a syntax error
+ * anywhere runs nothing (not even the BEGIN). One round trip fewer than BEGIN on its own.
+ */
+const BEGIN_PREFIX = 'BEGIN;\n';
+
+/** A server error's `position` counts from the start of the message; make it the script's again. */
+function withoutPrefix(error: unknown): unknown {
+  const e = error as { position?: string } | null;
+  const pos = Number(e?.position);
+  if (e && Number.isInteger(pos) && pos > BEGIN_PREFIX.length) e.position = String(pos - BEGIN_PREFIX.length);
+  return error;
+}
+
+/** `atomic`: BEGIN and the script in one round trip; the finish and COMMIT in the next. */
 async function applyAtomic(ctx: ApplyContext, m: MigrationToApply): Promise<ApplyOutcome> {
   const r = await withRetries(ctx, m.name, true, async () => {
-    const begin = await send(ctx, 'BEGIN');
-    if (begin.error !== undefined) return { error: begin.error, blockers: [] };
-    const script = await send(ctx, m.script, true);
+    const script = await send(ctx, `${BEGIN_PREFIX}${m.script}`, true);
     const blockers = ctx.session.blockers;
     if (script.error !== undefined) {
       await rollback(ctx);
-      return { error: script.error, blockers };
+      return { error: withoutPrefix(script.error), blockers };
     }
     if (ctx.signal?.aborted) {
       await rollback(ctx);

@@ -7,7 +7,8 @@
  * so a Prisma 8 folder must be refused with a clear word instead of read as "every migration is
  * missing its migration.sql".
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { refusal, type Refusal } from '../base/errors.js';
 
@@ -30,9 +31,10 @@ export function isPrisma8Config(text: string): boolean {
   return /\bdefinePrismaConfig\b|@prisma\/orm-(postgres|sqlite|mongo)\b|prisma-next/.test(text);
 }
 
-async function list(dir: string): Promise<{ dirs: string[]; files: string[] }> {
+/** Synchronous: one listing per migration directory; through the thread pool it cost ~0.2 s per 820. */
+function list(dir: string): { dirs: string[]; files: string[] } {
   try {
-    const entries = await readdir(dir, { withFileTypes: true });
+    const entries = readdirSync(dir, { withFileTypes: true });
     return {
       dirs: entries.filter((e) => e.isDirectory()).map((e) => e.name),
       files: entries.filter((e) => e.isFile()).map((e) => e.name),
@@ -44,14 +46,14 @@ async function list(dir: string): Promise<{ dirs: string[]; files: string[] }> {
 
 /** The migration packages of `dir` (and of `dir/app`, Prisma 8's folder for the project's own). */
 async function packageEvidence(dir: string): Promise<string[]> {
-  const top = await list(dir);
+  const top = list(dir);
   const candidates = top.dirs.map((d) => ({ path: join(dir, d), label: `${d}/` }));
   if (top.dirs.includes('app')) {
-    const app = await list(join(dir, 'app'));
+    const app = list(join(dir, 'app'));
     candidates.push(...app.dirs.map((d) => ({ path: join(dir, 'app', d), label: `app/${d}/` })));
   }
   for (const c of candidates) {
-    const found = prisma8PackageFiles((await list(c.path)).files);
+    const found = prisma8PackageFiles(list(c.path).files);
     if (found.length > 0) return [`${c.label} holds ${found.join(' and ')} and no migration.sql`];
   }
   return [];
@@ -64,7 +66,7 @@ async function projectEvidence(dir: string): Promise<string[]> {
     const config = await readFile(join(where, 'prisma.config.ts'), 'utf8').catch(() => undefined);
     if (config !== undefined && isPrisma8Config(config))
       out.push(`${join(where, 'prisma.config.ts')} uses Prisma 8's definePrismaConfig`);
-    const files = (await list(where)).files;
+    const files = list(where).files;
     if (files.includes('contract.prisma')) out.push(`${join(where, 'contract.prisma')} exists`);
     if (out.length > 0) break;
   }
