@@ -70,7 +70,8 @@ async function runPsql(cluster: ClusterInfo, db: string, dir: string): Promise<v
   }
 }
 
-async function runBareLoop(url: string, dir: string): Promise<void> {
+/** Prisma's work for every migration on one `pg` connection, in-process: the reference loop. */
+export async function runBareLoop(url: string, dir: string): Promise<void> {
   const folder = await readMigrationsFolder(dir);
   const c = new pg.Client({ connectionString: url });
   await c.connect();

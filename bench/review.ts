@@ -20,7 +20,7 @@ import { execa } from 'execa';
 const SQUAWK_VERSION = '2.66.0';
 const TOOLS = fileURLToPath(new URL('../node_modules/.cache/drawbridge-bench-tools', import.meta.url));
 
-async function squawkBinary(): Promise<string> {
+export async function squawkBinary(): Promise<string> {
   const bin = join(TOOLS, 'node_modules', '.bin', 'squawk');
   if (!existsSync(bin)) {
     mkdirSync(TOOLS, { recursive: true });

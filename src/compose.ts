@@ -3,14 +3,10 @@
  * its CoreDeps here; the bot is composed here whole (composeBot) and only its Slack listeners are
  * registered in slack/app.ts.
  */
-import { systemClock, type Clock } from './base/clock.js';
+import type { Clock } from './base/clock.js';
 import type { Logger } from './base/logger.js';
 import type { AppConfig } from './config/load-config.js';
 import type { CoreDeps } from './core/deps.js';
-import type { PipelineObserver } from './core/pipeline/types.js';
-import type { Executor } from './exec/executor.js';
-import { createExecutor, minimalEnvironment } from './exec/index.js';
-import { Store } from './store/store.js';
 import { describeError } from './base/errors.js';
 import { InflightWork } from './base/inflight.js';
 import { EventBus } from './core/events/event-bus.js';
@@ -28,69 +24,12 @@ import { windowReminderDeliverer } from './slack/window-delivery.js';
 import { WindowService } from './core/windows/window-service.js';
 import { checkShadowConfigs } from './core/shadow/shadow-config-check.js';
 import { OutboxStore, type OutboxMessage } from './store/outbox-store.js';
+import { buildCoreDeps, closeCoreDeps } from './compose-core.js';
 import { BotMetrics } from './core/metrics/bot-metrics.js';
 import { HealthCheck } from './core/metrics/health.js';
 import { startOpsServer, type OpsServer } from './core/metrics/ops-endpoints.js';
 
-const openExecutors = new WeakMap<CoreDeps, Map<string, Executor>>();
-
-export function buildCoreDeps(config: AppConfig, logger: Logger, clock: Clock = systemClock): CoreDeps {
-  const store = Store.open(config.dataDir, clock);
-  const executors = new Map<string, Executor>();
-  const baseEnv = minimalEnvironment(config.hostEnvironment);
-  const deps: CoreDeps = {
-    config,
-    store,
-    clock,
-    logger,
-    executors: (environment) => {
-      let ex = executors.get(environment);
-      if (!ex) {
-        const env = config.environment(environment);
-        ex = createExecutor(env?.executor ?? { type: 'local' }, {
-          logger,
-          baseEnv,
-          commandEnv: config.commandEnv(environment),
-          clock,
-        });
-        executors.set(environment, ex);
-      }
-      return ex;
-    },
-  };
-  openExecutors.set(deps, executors);
-  return deps;
-}
-
-/** Closes what buildCoreDeps opened. */
-export async function closeCoreDeps(deps: CoreDeps): Promise<void> {
-  for (const ex of openExecutors.get(deps)?.values() ?? []) {
-    await ex.close().catch((err: unknown) => deps.logger.warn({ err }, 'closing an executor failed'));
-  }
-  deps.store.close();
-}
-
-/** What the `drawbridge` CLI drives: the same run and window services as the bot, without Slack. */
-export interface CliServices {
-  readonly runs: RunService;
-  readonly windows: WindowService;
-}
-
-/**
- * The CLI's services on its CoreDeps: a RunService whose events go to `observer` (the terminal), and
- * a WindowService whose Statuspage deliveries are queued in the store's outbox, which the bot's
- * worker delivers (the CLI starts no worker, no ticker and no Slack client).
- */
-export function composeCliServices(deps: CoreDeps, observer: PipelineObserver): CliServices {
-  const runs = new RunService(deps, observer);
-  const windows = new WindowService({
-    deps,
-    runs,
-    outbox: new OutboxStore(deps.store),
-    wake: () => undefined,
-  });
-  return { runs, windows };
-}
+export { buildCoreDeps, closeCoreDeps, composeCliServices, type CliServices } from './compose-core.js';
 
 /** Everything the bot is made of, built once. */
 export interface ComposedBot {

@@ -51,8 +51,8 @@ describe('architecture', () => {
       const layer = layerOf(file);
       if (!layer) continue;
       const text = readFileSync(file, 'utf8');
-      for (const m of text.matchAll(/(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]/g)) {
-        const target = resolve(dirname(file), m[1] as string);
+      for (const m of text.matchAll(IMPORT_RE)) {
+        const target = resolve(dirname(file), (m[1] ?? m[2]) as string);
         const targetLayer = layerOf(target);
         if (!targetLayer || targetLayer === layer) continue;
         if (!allowed[layer]?.includes(targetLayer)) {
@@ -112,12 +112,18 @@ describe('architecture', () => {
   });
 });
 
+/**
+ * Relative imports: static (`import … from './x.js'`, `export … from`) and dynamic (`import('./x.js')`,
+ * the CLI's lazily loaded commands), so that loading on demand hides no edge from these checks.
+ */
+const IMPORT_RE = /(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]|\bimport\(\s*['"](\.[^'"]+)['"]\s*\)/g;
+
 /** The source files a file imports (relative imports, `.js` written for `.ts`), resolved. */
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   const out: string[] = [];
-  for (const m of text.matchAll(/(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]/g)) {
-    out.push(resolve(dirname(file), (m[1] as string).replace(/\.js$/, '.ts')));
+  for (const m of text.matchAll(IMPORT_RE)) {
+    out.push(resolve(dirname(file), ((m[1] ?? m[2]) as string).replace(/\.js$/, '.ts')));
   }
   return out;
 }

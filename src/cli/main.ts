@@ -3,29 +3,22 @@
  * The `drawbridge` command line: the same core operations as the Slack bot, from a terminal on the
  * bot's host, for when Slack is down or a script needs them. One table of commands, one file each
  * (cli/commands/). Actions are audited as `cli:<OS user>` (core/runs/authorize.ts `isCliActor`).
+ *
+ * Lazy loading: this file imports only Node built-ins and light helpers. Each command's module is
+ * imported (`import()`) when that command runs, and the configuration, store and core (runtime.ts)
+ * only when a command needs them, so `--help` and usage errors start as fast as Node does, and
+ * `review <path>` loads the SQL parser but neither the store nor the core. A new command is one row of
+ * COMMANDS whose `run` imports its own file; never import a command or runtime.ts statically here
+ * (test/cli/cli-lazy-load.test.ts checks what `--help` loads).
  */
-import { userInfo } from 'node:os';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createLogger } from '../base/logger.js';
+import { setFlagsFromString } from 'node:v8';
 import { describeError } from '../base/errors.js';
-import { loadConfig } from '../config/load-config.js';
-import { buildCoreDeps, closeCoreDeps, composeCliServices } from '../compose.js';
-import { cliActor, type CoreDeps } from '../core/index.js';
-import { backupsCommand } from './commands/backups.js';
-import { deployCommand } from './commands/deploy.js';
-import { driftCommand } from './commands/drift.js';
-import { historyCommand } from './commands/history.js';
-import { planCommand } from './commands/plan.js';
-import { resolveCommand } from './commands/resolve.js';
-import { restoreCommand } from './commands/restore.js';
-import { reviewCommand } from './commands/review.js';
-import { statusCommand } from './commands/status.js';
-import { watchCommand } from './commands/watch.js';
-import { windowCommand } from './commands/window.js';
+import type { CoreDeps } from '../core/index.js';
 import { option, requireEnv, UsageError, type CliContext, type CliServices } from './context.js';
-import { terminalObserver, toJson, type CliIo, type CliOutcome } from './output.js';
+import { toJson, type CliIo, type CliOutcome } from './output.js';
 
 export const CLI_USAGE = `Usage:
   drawbridge status --env <name>              applied, pending, failed, edited migrations
@@ -52,26 +45,48 @@ Exit codes: 0 up to date / success, 1 something to do or a failure (or a refusal
 2 bad usage or configuration (an unknown environment, a wrong confirmation phrase).
 Actions are audited as cli:<OS user>.`;
 
-/** One command: whether it can run without a configuration file, and what it does. */
+/**
+ * One command: whether it can run without a configuration file, and what it does (`run` imports the
+ * command's module on use).
+ */
 interface CliCommand {
   readonly withoutConfig?: boolean;
+  /**
+   * These arguments need no configuration at all: it is not even read (nothing of the store or the
+   * core is loaded). Unless `--config` is given, which is then read and must be valid.
+   */
+  readonly skipsConfig?: (positionals: readonly string[]) => boolean;
   run(ctx: CliContext): Promise<CliOutcome>;
 }
 
+/** Environment names are lowercase words (config/file-schema.ts); anything else is a path. */
+const ENVIRONMENT_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
 const COMMANDS: Record<string, CliCommand> = {
-  status: { run: (c) => statusCommand(c.deps(), requireEnv(c)) },
-  plan: { run: planCommand },
+  status: {
+    run: async (c) => (await import('./commands/status.js')).statusCommand(c.deps(), requireEnv(c)),
+  },
+  plan: { run: async (c) => (await import('./commands/plan.js')).planCommand(c) },
   review: {
     withoutConfig: true,
-    run: (c) => {
+    skipsConfig: (positionals) => positionals.length !== 1 || !ENVIRONMENT_NAME.test(positionals[0] ?? ''),
+    run: async (c) => {
       const target = c.positionals[0];
       if (!target || c.positionals.length > 1)
         throw new UsageError('review takes one environment name or path');
+      // The SQL parser is a 0.9 MB WebAssembly module, and a one-off review spends most of its time
+      // compiling it: by default V8 compiles all of it with its baseline compiler, then the hot
+      // functions again optimised, and keeps both. This process compiles only the functions the
+      // parser calls, once, with the baseline compiler: over 820 files about half the time and 40 MiB
+      // less peak memory (bench/cli.ts). The bot keeps V8's defaults (optimised code for a long life).
+      setFlagsFromString('--liftoff-only');
+      const { reviewCommand } = await import('./commands/review.js');
       return reviewCommand(c.configured ? c.deps() : undefined, target);
     },
   },
   deploy: {
     run: async (c) => {
+      const { deployCommand } = await import('./commands/deploy.js');
       const outcome = await deployCommand(c.deps(), requireEnv(c), c.values.yes === true, c.io);
       return c.values.yes === true ? audited(c, 'cli.deploy', outcome) : outcome;
     },
@@ -81,15 +96,19 @@ const COMMANDS: Record<string, CliCommand> = {
       audited(
         c,
         'cli.resolve',
-        await resolveCommand(c.deps(), requireEnv(c), option(c, 'applied'), option(c, 'rolled-back')),
+        await (
+          await import('./commands/resolve.js')
+        ).resolveCommand(c.deps(), requireEnv(c), option(c, 'applied'), option(c, 'rolled-back')),
       ),
   },
-  history: { run: historyCommand },
-  backups: { run: backupsCommand },
-  restore: { run: restoreCommand },
-  window: { run: windowCommand },
-  watch: { run: watchCommand },
-  drift: { run: (c) => driftCommand(c.deps(), requireEnv(c)) },
+  history: { run: async (c) => (await import('./commands/history.js')).historyCommand(c) },
+  backups: { run: async (c) => (await import('./commands/backups.js')).backupsCommand(c) },
+  restore: { run: async (c) => (await import('./commands/restore.js')).restoreCommand(c) },
+  window: { run: async (c) => (await import('./commands/window.js')).windowCommand(c) },
+  watch: { run: async (c) => (await import('./commands/watch.js')).watchCommand(c) },
+  drift: {
+    run: async (c) => (await import('./commands/drift.js')).driftCommand(c.deps(), requireEnv(c)),
+  },
 };
 
 /**
@@ -124,15 +143,6 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
-/** `cli:<OS user>`; `cli:unknown` when the host cannot say. */
-function osActor(): string {
-  try {
-    return cliActor(userInfo().username);
-  } catch {
-    return cliActor('unknown');
-  }
-}
-
 /** Runs the CLI with the given arguments; returns the exit code (does not exit). */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let parsed;
@@ -152,9 +162,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   let deps: CoreDeps | undefined;
   try {
+    const runtime =
+      command.skipsConfig?.(rest) && !parsed.values.config ? undefined : await import('./runtime.js');
     try {
-      const config = loadConfig(parsed.values.config ? { configPath: parsed.values.config } : {});
-      deps = buildCoreDeps(config, createLogger({ level: 'warn', destination: process.stderr }));
+      deps = runtime?.openCore(parsed.values.config);
     } catch (err) {
       if (!command.withoutConfig || parsed.values.config) throw err;
     }
@@ -164,14 +175,19 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         throw new UsageError('this command needs the configuration file (--config or DRAWBRIDGE_CONFIG)');
       return deps;
     };
+    let actor: string | undefined;
     const ctx: CliContext = {
       values: parsed.values,
       positionals: rest,
       io,
-      actor: osActor(),
+      // An action that is audited needs the store, hence the configuration (and runtime.ts).
+      get actor() {
+        need();
+        return (actor ??= (runtime as NonNullable<typeof runtime>).osActor());
+      },
       configured: deps !== undefined,
       deps: need,
-      services: () => (services ??= composeCliServices(need(), terminalObserver(io))),
+      services: () => (services ??= (runtime as NonNullable<typeof runtime>).cliServices(need(), io)),
     };
     const outcome = await command.run(ctx);
     if (parsed.values.json) io.out(toJson(outcome.json));
@@ -185,7 +201,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.err(describeError(err));
     return (err as { code?: string }).code === 'CONFIG_INVALID' ? 2 : 1;
   } finally {
-    if (deps) await closeCoreDeps(deps);
+    if (deps) await (await import('./runtime.js')).closeCore(deps);
   }
 }
 

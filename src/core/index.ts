@@ -6,7 +6,7 @@ export type { CoreDeps } from './deps.js';
 export { environmentStatus, unknownEnvironment } from './status-service.js';
 export type { EnvironmentStatus, StatusFailure } from './status-service.js';
 export { applyEnvironment, resolveEnvironment } from './engine-service.js';
-export { reviewEnvironment, reviewFiles } from './review-service.js';
+export { reviewEnvironment, reviewFiles, type EnvironmentReview } from './review-service.js';
 export type { DeployRequest, RunService } from './pipeline/run-service.js';
 export { WAYS_BACK_STATES } from './pipeline/run-view.js';
 export type { BackupList, BackupListing } from './pipeline/backup-list.js';

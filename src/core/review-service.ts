@@ -6,7 +6,6 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Refusal } from '../base/errors.js';
 import { getStatus } from '../migrations/get-status.js';
-import { reviewMigrations, reviewPath } from '../migrations/review/review-migrations.js';
 import type { ReviewReport } from '../migrations/review/types.js';
 import type { CoreDeps } from './deps.js';
 import { withEnvironmentTarget, type EnvironmentTarget } from './environment-target.js';
@@ -19,6 +18,11 @@ export interface EnvironmentReview {
   report: ReviewReport;
 }
 
+/** The SQL parser and the review rules, loaded on first use (a CLI deploy or status needs neither). */
+function loadReview(): Promise<typeof import('../migrations/review/review-migrations.js')> {
+  return import('../migrations/review/review-migrations.js');
+}
+
 /** Reviews the migrations a deploy would apply to a target, with the impact estimate from its database. */
 export async function reviewTarget(deps: CoreDeps, target: EnvironmentTarget): Promise<EnvironmentReview> {
   const dir = target.config.migrations;
@@ -27,6 +31,7 @@ export async function reviewTarget(deps: CoreDeps, target: EnvironmentTarget): P
   for (const name of status.toApply) {
     entries.push({ name, sql: await readFile(join(dir, name, 'migration.sql'), 'utf8') });
   }
+  const { reviewMigrations } = await loadReview();
   const report = await reviewMigrations(entries, { databaseUrl: target.url });
   return { kind: 'review', environment: target.name, migrations: status.toApply, report };
 }
@@ -49,6 +54,7 @@ export async function reviewEnvironment(
 
 /** Reviews a folder or file without a database (the estimate says it is unavailable). */
 export async function reviewFiles(path: string): Promise<EnvironmentReview> {
+  const { reviewPath } = await loadReview();
   const report = await reviewPath(path);
   return { kind: 'review', migrations: report.results.map((r) => r.migration), report };
 }

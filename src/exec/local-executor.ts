@@ -5,7 +5,7 @@
  * (SIGTERM to the group, SIGKILL after a grace period), and its output is redacted line by line.
  */
 import { existsSync } from 'node:fs';
-import { execa, type Result } from 'execa';
+import type { Result } from 'execa';
 import { systemClock, type Clock } from '../base/clock.js';
 import type { Logger } from '../base/logger.js';
 import { DrawbridgeError } from '../base/errors.js';
@@ -113,6 +113,8 @@ export class LocalExecutor implements Executor {
     stop: AbortController,
     started: number,
   ): Promise<CommandResult> {
+    // execa (and its dozens of modules) loads on the first command, not with every CLI command.
+    const { execa } = await import('execa');
     const subprocess = execa(spec.command, [...spec.args], {
       cwd: spec.cwd,
       env: { ...this.baseEnv, ...spec.env },
@@ -133,6 +135,8 @@ export class LocalExecutor implements Executor {
     };
     spec.signal?.addEventListener('abort', onAbort, { once: true });
     stop.signal.addEventListener('abort', onAbort, { once: true });
+    // An abort while execa was loading (the first command) has fired already.
+    if (spec.signal?.aborted || stop.signal.aborted) onAbort();
     const timer =
       spec.timeoutMs && spec.timeoutMs > 0
         ? setTimeout(() => {

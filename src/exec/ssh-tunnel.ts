@@ -4,7 +4,7 @@
  * ends the ssh client.
  */
 import { connect, createServer } from 'node:net';
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
 import type { Clock } from '../base/clock.js';
 import { DrawbridgeError } from '../base/errors.js';
 import { redact } from '../base/redact.js';
@@ -55,6 +55,8 @@ async function stopChild(child: ResultPromise): Promise<void> {
 /** Opens the forward, retrying with another port when the chosen one was taken meanwhile. */
 export async function openSshTunnel(o: SshTunnelOptions): Promise<Tunnel> {
   let lastError: DrawbridgeError | undefined;
+  // execa loads on the first tunnel, not with every CLI command.
+  const { execa } = await import('execa');
   for (let attempt = 0; attempt < 3; attempt++) {
     const localPort = await freeLocalPort();
     const target = o.host.includes(':') ? `[${o.host}]` : o.host;

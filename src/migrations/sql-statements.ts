@@ -2,7 +2,6 @@
  * Splitting a migration file into statements with the real PostgreSQL parser (libpg-query, PG 15
  * grammar), and spotting statements that refuse to run inside a transaction block.
  */
-import { parse } from 'libpg-query';
 
 /** One top-level statement of a file. */
 export interface SqlStatement {
@@ -92,6 +91,8 @@ function classifyNode(kind: string, stmt: Node): Pick<SqlStatement, 'nonTransact
  * done on the bytes. Throws the parser's error on invalid SQL.
  */
 export async function splitStatements(script: string): Promise<SqlStatement[]> {
+  // Importing libpg-query compiles its WebAssembly at once: only when a file needs splitting.
+  const { parse } = await import('libpg-query');
   const tree = (await parse(script)) as {
     stmts?: { stmt: Node; stmt_location?: number; stmt_len?: number }[];
   };

@@ -3,7 +3,8 @@
  * `pause()` stops forwarding in both directions without closing anything (a silent partition: the
  * bytes wait in the proxy), `pauseDownstreamWhen(text)` stops only the answers once the client has
  * sent `text` (the request arrives, its answer does not), `resume()` delivers what waited,
- * `delay(ms)` slows every chunk, `drop()` cuts every connection. Loopback only.
+ * `delay(ms)` slows every chunk, `drop()` cuts every connection. Loopback only. `requests` counts
+ * round trips as the wire shows them: each time a client speaks after its server has answered.
  */
 import net from 'node:net';
 
@@ -12,6 +13,8 @@ interface Pair {
   server: net.Socket;
   up: Buffer[];
   down: Buffer[];
+  /** Who sent the last bytes on this connection. */
+  lastFrom: 'client' | 'server' | undefined;
 }
 
 export class TcpProxy {
@@ -22,6 +25,11 @@ export class TcpProxy {
   private delayMs = 0;
   /** How many connections the proxy has accepted. */
   accepted = 0;
+  /**
+   * Client requests over all connections: bytes from a client that follow an answer of its server
+   * (or open the connection). A pipelined burst counts once however many protocol messages it holds.
+   */
+  requests = 0;
 
   private constructor(
     private readonly server: net.Server,
@@ -92,7 +100,7 @@ export class TcpProxy {
   private accept(client: net.Socket): void {
     this.accepted += 1;
     const server = net.connect(this.target.port, this.target.host);
-    const pair: Pair = { client, server, up: [], down: [] };
+    const pair: Pair = { client, server, up: [], down: [], lastFrom: undefined };
     this.pairs.add(pair);
     const end = (): void => {
       client.destroy();
@@ -102,10 +110,15 @@ export class TcpProxy {
     client.on('error', end).on('close', end);
     server.on('error', end).on('close', end);
     client.on('data', (chunk: Buffer) => {
+      if (pair.lastFrom !== 'client') this.requests += 1;
+      pair.lastFrom = 'client';
       if (this.trigger !== undefined && chunk.includes(this.trigger)) this.pausedDown = true;
       this.forward(chunk, this.pausedUp, pair.up, server);
     });
-    server.on('data', (chunk: Buffer) => this.forward(chunk, this.pausedDown, pair.down, client));
+    server.on('data', (chunk: Buffer) => {
+      pair.lastFrom = 'server';
+      this.forward(chunk, this.pausedDown, pair.down, client);
+    });
   }
 
   private forward(chunk: Buffer, paused: boolean, queue: Buffer[], to: net.Socket): void {

@@ -1,8 +1,9 @@
 /** `drawbridge review <env | path-to-migrations-or-file> [--json]` */
 import { existsSync } from 'node:fs';
 import { hasBlockingErrors, formatReviewText } from '../../migrations/review/format-review.js';
-import { reviewEnvironment, reviewFiles } from '../../core/index.js';
-import type { CoreDeps } from '../../core/index.js';
+import { reviewPath } from '../../migrations/review/review-migrations.js';
+import type { CoreDeps, EnvironmentReview } from '../../core/index.js';
+import type { Refusal } from '../../base/errors.js';
 import type { CliOutcome } from '../output.js';
 
 /** An argument naming a configured environment reviews its pending migrations; otherwise it is a path. */
@@ -16,7 +17,7 @@ export async function reviewCommand(deps: CoreDeps | undefined, target: string):
       json: { error: 'not_found' },
     };
   }
-  const review = isEnv && deps ? await reviewEnvironment(deps, target) : await reviewFiles(target);
+  const review = isEnv && deps ? await reviewOf(deps, target) : await reviewOfPath(target);
   if (review.kind === 'refusal') return { exitCode: 2, text: review.message, json: review };
   const header = review.environment
     ? `Review of ${review.migrations.length} pending migration(s) of ${review.environment}:\n`
@@ -26,4 +27,16 @@ export async function reviewCommand(deps: CoreDeps | undefined, target: string):
     text: `${header}${formatReviewText(review.report)}`,
     json: review.report,
   };
+}
+
+/** An environment's pending migrations, through the core (its target, its live database). */
+async function reviewOf(deps: CoreDeps, environment: string): Promise<EnvironmentReview | Refusal> {
+  const { reviewEnvironment } = await import('../../core/index.js');
+  return reviewEnvironment(deps, environment);
+}
+
+/** A path needs only the review itself: the core (and the store, pg, Bolt…) is not loaded. */
+async function reviewOfPath(path: string): Promise<EnvironmentReview> {
+  const report = await reviewPath(path);
+  return { kind: 'review', migrations: report.results.map((r) => r.migration), report };
 }

@@ -6,7 +6,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Node } from 'libpg-query';
-import { parseMigrationSql } from '../../migrations/review/parse-sql.js';
 import type { WatchTargets } from './types.js';
 
 interface RangeVar {
@@ -38,6 +37,8 @@ export function statementTargets(node: Node): { tables: string[]; indexes: strin
 export async function watchTargets(dir: string, names: readonly string[]): Promise<WatchTargets> {
   const tables = new Set<string>();
   const indexes = new Set<string>();
+  // The SQL parser loads on first use (a CLI deploy or status needs none).
+  const { parseMigrationSql } = await import('../../migrations/review/parse-sql.js');
   for (const name of names) {
     let sql: string;
     try {

@@ -8,7 +8,6 @@ import { readFile } from 'node:fs/promises';
 import type { Refusal } from '../../base/errors.js';
 import { getStatus } from '../../migrations/get-status.js';
 import { detectPrisma8Layout, prisma8Refusal } from '../../migrations/prisma8-layout.js';
-import { reviewMigrations } from '../../migrations/review/review-migrations.js';
 import type { ReviewReport } from '../../migrations/review/types.js';
 import type { CoreDeps } from '../deps.js';
 import { withEnvironmentTarget, type EnvironmentTarget } from '../environment-target.js';
@@ -84,6 +83,8 @@ export async function prepareTargetPlan(
       const sql = await readFile(join(env.migrations, m.name, 'migration.sql'), 'utf8').catch(() => '');
       entries.push({ name: m.name, sql });
     }
+    // The SQL parser and the review rules load on first use (a CLI deploy or status needs neither).
+    const { reviewMigrations } = await import('../../migrations/review/review-migrations.js');
     review = await reviewMigrations(entries, { databaseUrl: target.url });
   }
   const facts = await readDatabaseFacts(target.url, affectedTables(review));

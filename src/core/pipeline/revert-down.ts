@@ -8,7 +8,7 @@
  */
 import { describeError, refusal, type Refusal } from '../../base/errors.js';
 import { closeSession, openSession, parseDatabaseUrl } from '../../migrations/connection.js';
-import { downDrops, type DownDrop } from '../../migrations/down-drops.js';
+import type { DownDrop } from '../../migrations/down-drops.js';
 import { getStatus } from '../../migrations/get-status.js';
 import { resolveRevertedDown } from '../../migrations/resolve.js';
 import { RunStore } from '../../store/run-store.js';
@@ -108,6 +108,8 @@ export async function previewRevert(deps: CoreDeps, runId: string): Promise<Reve
     const migrations = await appliedNewestFirst(deps, target, run);
     const drops: RevertDrop[] = [];
     const problems: string[] = [];
+    // The SQL parser loads on first use (a CLI deploy or status needs none).
+    const { downDrops } = await import('../../migrations/down-drops.js');
     for (const name of migrations) {
       const parsed = downDrops((await readDownSql(target.config.migrations, name)) ?? '');
       if (!parsed.ok) problems.push(`${name}/down.sql: ${parsed.message}`);

@@ -2,12 +2,13 @@
  * Reviews a list of migrations (and, given a database URL, estimates their impact), and reads
  * migrations from a Prisma migrations folder or a single .sql file for the CLI.
  */
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { DrawbridgeError, describeError } from '../../base/errors.js';
 import { alterCommands, alterTable, firstLine, relationKey } from './ast.js';
 import { classifyMigration, tableImpact } from './impact-estimate.js';
-import { readTableFacts, type TableRef } from './impact-reader.js';
+import type { TableRef } from './impact-reader.js';
 import type { FileContext } from './rule.js';
 import { analyzeSql } from './review-sql.js';
 import { statementTouches, touchLabel } from './table-effects.js';
@@ -25,10 +26,10 @@ export interface ReviewMigrationsOptions {
   databaseUrl?: string;
 }
 
+/** What the impact estimate needs of one migration: its touches, not its syntax tree. */
 interface Analyzed {
   name: string;
-  result: ReviewResult;
-  context: FileContext | undefined;
+  tables: Map<string, { ref: TableRef; label: string; touches: StatementTouch[] }>;
 }
 
 /** Reviews migrations in the given order; with `databaseUrl`, adds the impact estimate. Never throws on user SQL. */
@@ -37,20 +38,23 @@ export async function reviewMigrations(
   opts: ReviewMigrationsOptions = {},
 ): Promise<ReviewReport> {
   const validated = new Set<string>();
+  const results: ReviewResult[] = [];
+  // Each file is parsed once; its syntax tree is dropped after this iteration (only the findings,
+  // and for an estimate the table touches, are kept), so memory stays flat over long histories.
   const analyzed: Analyzed[] = [];
   for (const e of entries) {
     const { result, context } = analyzeSql(e.sql, {
       migration: e.name,
       priorValidatedTables: new Set(validated),
     });
-    analyzed.push({ name: e.name, result, context });
+    results.push(result);
+    if (opts.databaseUrl) analyzed.push({ name: e.name, tables: touchesByTable(context) });
     for (const s of context?.statements ?? []) {
       const alter = alterTable(s.node);
       if (alter && alterCommands(alter).some((c) => c.subtype === 'AT_ValidateConstraint'))
         validated.add(relationKey(alter.relation));
     }
   }
-  const results = analyzed.map((a) => a.result);
   const impact = opts.databaseUrl
     ? await estimate(opts.databaseUrl, analyzed)
     : ({ available: false, reason: 'no database given: the impact estimate is unavailable' } as const);
@@ -77,11 +81,13 @@ function touchesByTable(
 }
 
 async function estimate(databaseUrl: string, analyzed: Analyzed[]): Promise<ImpactEstimate> {
-  const perMigration = analyzed.map((a) => ({ name: a.name, tables: touchesByTable(a.context) }));
+  const perMigration = analyzed;
   const refs = new Map<string, TableRef>();
   for (const m of perMigration) for (const t of m.tables.values()) refs.set(t.ref.key, t.ref);
   let facts;
   try {
+    // pg is loaded only when there is a database to read (`drawbridge review <path>` has none).
+    const { readTableFacts } = await import('./impact-reader.js');
     facts = await readTableFacts(databaseUrl, [...refs.values()]);
   } catch (err) {
     return { available: false, reason: `impact estimate unavailable: ${describeError(err)}` };
@@ -132,17 +138,27 @@ export async function readMigrationsPath(path: string): Promise<MigrationEntry[]
     .map((d) => d.name);
   dirs.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   const entries: MigrationEntry[] = [];
+  // Synchronous reads: hundreds of small files, each read whole; fs/promises pays an open, fstat and
+  // close round trip through the thread pool per file, several times the read itself.
   for (const name of dirs) {
-    const sql = await readFile(join(path, name, 'migration.sql'), 'utf8').catch(() => undefined);
+    const sql = readOptional(join(path, name, 'migration.sql'));
     if (sql !== undefined) entries.push({ name, sql });
   }
   if (entries.length === 0 && dirs.length === 0) {
     const files = (await readdir(path))
       .filter((f) => f.endsWith('.sql'))
       .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-    for (const f of files) entries.push({ name: f, sql: await readFile(join(path, f), 'utf8') });
+    for (const f of files) entries.push({ name: f, sql: readFileSync(join(path, f), 'utf8') });
   }
   return entries;
+}
+
+function readOptional(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reviews a migrations directory or a single .sql file (for `drawbridge review <path>`). */
