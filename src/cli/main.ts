@@ -17,7 +17,14 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { describeError } from '../base/errors.js';
 import type { CoreDeps } from '../core/index.js';
-import { option, requireEnv, UsageError, type CliContext, type CliServices } from './context.js';
+import {
+  option,
+  requireEnv,
+  UsageError,
+  type CliContext,
+  type CliServices,
+  type CliValues,
+} from './context.js';
 import { toJson, type CliIo, type CliOutcome } from './output.js';
 
 export const CLI_USAGE = `Usage:
@@ -56,17 +63,22 @@ interface CliCommand {
    * core is loaded). Unless `--config` is given, which is then read and must be valid.
    */
   readonly skipsConfig?: (positionals: readonly string[]) => boolean;
+  /** Options it cannot run without (name → what to give): checked before anything is loaded. */
+  readonly needs?: Readonly<Record<string, string>>;
   run(ctx: CliContext): Promise<CliOutcome>;
 }
+
+const ENV = { env: '<name>' } as const;
 
 /** Environment names are lowercase words (config/file-schema.ts); anything else is a path. */
 const ENVIRONMENT_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 const COMMANDS: Record<string, CliCommand> = {
   status: {
+    needs: ENV,
     run: async (c) => (await import('./commands/status.js')).statusCommand(c.deps(), requireEnv(c)),
   },
-  plan: { run: async (c) => (await import('./commands/plan.js')).planCommand(c) },
+  plan: { needs: ENV, run: async (c) => (await import('./commands/plan.js')).planCommand(c) },
   review: {
     withoutConfig: true,
     skipsConfig: (positionals) => positionals.length !== 1 || !ENVIRONMENT_NAME.test(positionals[0] ?? ''),
@@ -85,6 +97,7 @@ const COMMANDS: Record<string, CliCommand> = {
     },
   },
   deploy: {
+    needs: ENV,
     run: async (c) => {
       const { deployCommand } = await import('./commands/deploy.js');
       const outcome = await deployCommand(c.deps(), requireEnv(c), c.values.yes === true, c.io);
@@ -92,6 +105,7 @@ const COMMANDS: Record<string, CliCommand> = {
     },
   },
   resolve: {
+    needs: ENV,
     run: async (c) =>
       audited(
         c,
@@ -101,12 +115,16 @@ const COMMANDS: Record<string, CliCommand> = {
         ).resolveCommand(c.deps(), requireEnv(c), option(c, 'applied'), option(c, 'rolled-back')),
       ),
   },
-  history: { run: async (c) => (await import('./commands/history.js')).historyCommand(c) },
-  backups: { run: async (c) => (await import('./commands/backups.js')).backupsCommand(c) },
-  restore: { run: async (c) => (await import('./commands/restore.js')).restoreCommand(c) },
+  history: { needs: ENV, run: async (c) => (await import('./commands/history.js')).historyCommand(c) },
+  backups: { needs: ENV, run: async (c) => (await import('./commands/backups.js')).backupsCommand(c) },
+  restore: { needs: ENV, run: async (c) => (await import('./commands/restore.js')).restoreCommand(c) },
   window: { run: async (c) => (await import('./commands/window.js')).windowCommand(c) },
-  watch: { run: async (c) => (await import('./commands/watch.js')).watchCommand(c) },
+  watch: {
+    needs: { run: '<run id>' },
+    run: async (c) => (await import('./commands/watch.js')).watchCommand(c),
+  },
   drift: {
+    needs: ENV,
     run: async (c) => (await import('./commands/drift.js')).driftCommand(c.deps(), requireEnv(c)),
   },
 };
@@ -162,6 +180,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   let deps: CoreDeps | undefined;
   try {
+    const values: CliValues = parsed.values;
+    for (const [key, what] of Object.entries(command.needs ?? {}))
+      if (typeof values[key] !== 'string' || values[key] === '')
+        throw new UsageError(`--${key} ${what} is required`);
     const runtime =
       command.skipsConfig?.(rest) && !parsed.values.config ? undefined : await import('./runtime.js');
     try {

@@ -101,6 +101,9 @@ describe('the CLI loads what a command needs, when it runs', () => {
     [[], 'Usage:'],
     [['status', '--bogus'], "Unknown option '--bogus'"],
     [['review'], 'review takes one environment name or path'],
+    [['status'], '--env <name> is required'],
+    [['deploy', '--yes'], '--env <name> is required'],
+    [['watch'], '--run <run id> is required'],
   ])('answers the usage error %j with exit 2 and loads nothing heavy', (args, text) => {
     const t = traced(args);
     expect(t.code).toBe(2);
