@@ -161,30 +161,29 @@ export async function benchBackup(opts: BackupBenchOptions = {}): Promise<string
     const m = (v: Variant): number => median(times[v]);
     const spread = (v: Variant): string => `${secs(Math.min(...times[v]))}–${secs(Math.max(...times[v]))}`;
     const db = `pgbench scale ${scale}, ${formatBytes(bytes)}`;
-    const row = (what: string, a: number, ref: string, b: number): string =>
-      `| ${what} | ${secs(a)} | ${ref}: ${secs(b)} | ${(a / b).toFixed(2)}× |`;
+    // The ratio is the median of each round's own ratio: the two runs of a round are neighbours in
+    // time, so a machine shared with other work loads both alike.
+    const row = (what: string, a: Variant, ref: string, b: Variant): string => {
+      const ratio = median(times[a].map((x, i) => x / (times[b][i] ?? x)));
+      return `| ${what} | ${secs(m(a))} | ${ref}: ${secs(m(b))} | ${ratio.toFixed(2)}× |`;
+    };
     return [
-      `Database: ${db}; medians of ${rounds} alternating rounds (2 cores).`,
+      `Database: ${db}; medians of ${rounds} alternating rounds (2 cores); ratio: the median of the per-round ratios.`,
       '',
       '| what | Drawbridge | reference | ratio |',
       '|---|---|---|---|',
       row(
         'backup step of a deploy (-Fc)',
-        m('step-custom'),
+        'step-custom',
         'bare `pg_dump -Fc` + `pg_restore --list` + sha256',
-        m('bare-custom'),
+        'bare-custom',
       ),
-      row(
-        'backup step, `format: directory, jobs: 2`',
-        m('step-directory'),
-        'backup step (-Fc)',
-        m('step-custom'),
-      ),
+      row('backup step, `format: directory, jobs: 2`', 'step-directory', 'backup step (-Fc)', 'step-custom'),
       row(
         'bare `pg_dump -Fd -j 2` + list + sha256 of files',
-        m('bare-directory'),
+        'bare-directory',
         'bare -Fc sequence',
-        m('bare-custom'),
+        'bare-custom',
       ),
       '',
       `Spread (min–max): ${VARIANTS.map((v) => `${v} ${spread(v)}`).join('; ')}.`,

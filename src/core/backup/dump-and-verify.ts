@@ -70,18 +70,25 @@ export async function dumpAndVerify(s: DumpSettings, conn: PgConnection, path: s
     ...(s.pgRestoreCommand ? { pgRestoreCommand: s.pgRestoreCommand } : {}),
   });
   if (format === 'directory') {
-    const [manifest, { tocEntries }] = await Promise.all([
-      directoryManifest(executor, path, signal),
-      verified,
-    ]);
+    const [manifest, { tocEntries }] = await settleAll([directoryManifest(executor, path, signal), verified]);
     return { sizeBytes: manifest.sizeBytes, sha256: manifest.sha256, tocEntries };
   }
-  const [sizeBytes, sha256, { tocEntries }] = await Promise.all([
+  const [sizeBytes, sha256, { tocEntries }] = await settleAll([
     fileSize(executor, path, signal),
     sha256File(executor, path, signal),
     verified,
   ]);
   return { sizeBytes, sha256, tocEntries };
+}
+
+/** Like Promise.all, but a failure is thrown only once every command has ended (none left running). */
+async function settleAll<T extends readonly unknown[]>(promises: {
+  readonly [K in keyof T]: Promise<T[K]>;
+}): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** pg_dump with a progress report every interval: table data dumped against the estimate, ETA. */

@@ -92,41 +92,47 @@ export function normaliseSchemaDump(dump: string): string {
 
 export async function snapshotDatabase(opts: SnapshotOptions): Promise<DatabaseSnapshot> {
   const conn = pgConnection(opts.databaseUrl);
-  const schema = await runChecked(
-    opts.executor,
-    {
-      command: opts.pgDumpCommand ?? 'pg_dump',
-      args: ['--schema-only', '--no-owner', '--no-password', ...conn.args, '--dbname', conn.database],
-      env: conn.env,
-      signal: opts.signal,
-    },
-    'pg_dump --schema-only',
-    CODES,
-  );
-  const counts = await runChecked(
-    opts.executor,
-    {
-      command: opts.psqlCommand ?? 'psql',
-      args: [
-        '-X',
-        '-q',
-        '-A',
-        '-t',
-        '-v',
-        'ON_ERROR_STOP=1',
-        '--no-password',
-        ...conn.args,
-        '--dbname',
-        conn.database,
-        '-c',
-        rowCountSql(opts.exactTables),
-      ],
-      env: conn.env,
-      signal: opts.signal,
-    },
-    'Counting rows',
-    CODES,
-  );
+  // The schema and the counts are independent reads: side by side (both ended before a failure is thrown).
+  const [schemaRead, countsRead] = await Promise.allSettled([
+    runChecked(
+      opts.executor,
+      {
+        command: opts.pgDumpCommand ?? 'pg_dump',
+        args: ['--schema-only', '--no-owner', '--no-password', ...conn.args, '--dbname', conn.database],
+        env: conn.env,
+        signal: opts.signal,
+      },
+      'pg_dump --schema-only',
+      CODES,
+    ),
+    runChecked(
+      opts.executor,
+      {
+        command: opts.psqlCommand ?? 'psql',
+        args: [
+          '-X',
+          '-q',
+          '-A',
+          '-t',
+          '-v',
+          'ON_ERROR_STOP=1',
+          '--no-password',
+          ...conn.args,
+          '--dbname',
+          conn.database,
+          '-c',
+          rowCountSql(opts.exactTables),
+        ],
+        env: conn.env,
+        signal: opts.signal,
+      },
+      'Counting rows',
+      CODES,
+    ),
+  ]);
+  if (schemaRead.status === 'rejected') throw schemaRead.reason;
+  if (countsRead.status === 'rejected') throw countsRead.reason;
+  const [schema, counts] = [schemaRead.value, countsRead.value];
   return {
     schemaDump: normaliseSchemaDump(schema.stdout),
     ...parseRowCounts(counts.stdout, opts.exactTables),

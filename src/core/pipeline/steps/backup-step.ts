@@ -21,18 +21,24 @@ export async function backupStep(ctx: StepContext): Promise<StepOutcome> {
   const commands = client
     ? { pgDumpCommand: client.pgDump, pgRestoreCommand: client.pgRestore, psqlCommand: client.psql }
     : {};
-  ctx.scratch.countsBefore = await countRows(target.url, env.criticalTables);
   ctx.progress('Taking a schema and row-count snapshot (exact for the critical tables)');
   // The snapshot and the dump run on the target's executor, given the database as that host sees it.
   // Exact counts only where they matter: counting every row would cost as much as the dump.
   const schema = quoteIdent(parseDatabaseUrl(target.url, 'drawbridge backup').schema);
-  const snapshot = await snapshotDatabase({
-    executor: target.executor,
-    databaseUrl: target.executorUrl,
-    signal: ctx.signal,
-    exactTables: env.criticalTables.map((t) => `${schema}.${quoteIdent(t)}`),
-    ...commands,
-  });
+  const [counted, snapshotRead] = await Promise.allSettled([
+    countRows(target.url, env.criticalTables),
+    snapshotDatabase({
+      executor: target.executor,
+      databaseUrl: target.executorUrl,
+      signal: ctx.signal,
+      exactTables: env.criticalTables.map((t) => `${schema}.${quoteIdent(t)}`),
+      ...commands,
+    }),
+  ]);
+  if (counted.status === 'rejected') throw counted.reason;
+  if (snapshotRead.status === 'rejected') throw snapshotRead.reason;
+  const snapshot = snapshotRead.value;
+  ctx.scratch.countsBefore = counted.value;
   let record;
   try {
     record = await createBackup({
