@@ -14,6 +14,9 @@ import { Store } from './store/store.js';
 import { RunService } from './core/pipeline/run-service.js';
 import { WindowService } from './core/windows/window-service.js';
 import { OutboxStore } from './store/outbox-store.js';
+import { EventBus } from './core/events/event-bus.js';
+import { queueRunEvent } from './core/outbox/run-event-queue.js';
+import { subscribeIntegrations } from './core/subscribers/integration-subscribers.js';
 
 const openExecutors = new WeakMap<CoreDeps, Map<string, Executor>>();
 
@@ -60,17 +63,19 @@ export interface CliServices {
 }
 
 /**
- * The CLI's services on its CoreDeps: a RunService whose events go to `observer` (the terminal), and
- * a WindowService whose Statuspage deliveries are queued in the store's outbox, which the bot's
- * worker delivers (the CLI starts no worker, no ticker and no Slack client).
+ * The CLI's services on its CoreDeps: a RunService whose events go to `observer` (the terminal) and
+ * into the store's outbox (the run's Slack message and thread, the status page, the webhooks, as the
+ * bot queues them), and a WindowService that queues its Statuspage calls there too. The bot's worker
+ * delivers them (the CLI starts no worker, no ticker and no Slack client).
  */
 export function composeCliServices(deps: CoreDeps, observer: PipelineObserver): CliServices {
-  const runs = new RunService(deps, observer);
-  const windows = new WindowService({
-    deps,
-    runs,
-    outbox: new OutboxStore(deps.store),
-    wake: () => undefined,
-  });
+  const outbox = new OutboxStore(deps.store);
+  const bus = new EventBus(deps.logger);
+  bus.onAny(observer);
+  // What the CLI does reaches Slack, the status page and the webhooks through the shared outbox.
+  bus.onAny((event) => queueRunEvent(outbox, event));
+  subscribeIntegrations(deps, bus, outbox, () => undefined);
+  const runs = new RunService(deps, bus.emit);
+  const windows = new WindowService({ deps, runs, outbox, wake: () => undefined });
   return { runs, windows };
 }

@@ -43,6 +43,9 @@ export const CLI_USAGE = `Usage:
   drawbridge window list [--env <name>]
   drawbridge window cancel --id <window>      maintenance windows (start: ISO or "YYYY-MM-DD HH:MM" here)
   drawbridge watch --run <id>                 the post-deploy watch so far
+  drawbridge cancel --run <id>                cancel a run that has not started
+  drawbridge rollback --run <id>              mark a failed run's migration rolled back (it left nothing)
+  drawbridge maintenance off --env <name>     run the environment's maintenance.off command
   drawbridge drift --env <name>               schema drift: live schema vs its applied migrations replayed
                                               on the shadow database (exit 1 on drift)
 Options:
@@ -122,6 +125,18 @@ const COMMANDS: Record<string, CliCommand> = {
   watch: {
     needs: { run: '<run id>' },
     run: async (c) => (await import('./commands/watch.js')).watchCommand(c),
+  },
+  cancel: {
+    needs: { run: '<run id>' },
+    run: async (c) => (await import('./commands/run-actions.js')).cancelRunCommand(c),
+  },
+  rollback: {
+    needs: { run: '<run id>' },
+    run: async (c) => (await import('./commands/run-actions.js')).rollbackCommand(c),
+  },
+  maintenance: {
+    needs: ENV,
+    run: async (c) => (await import('./commands/run-actions.js')).maintenanceCommand(c),
   },
   drift: {
     needs: ENV,

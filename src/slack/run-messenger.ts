@@ -13,7 +13,7 @@ import type { Deliverer, DeliveryResult, OutboxWorker } from '../core/index.js';
 import type { SlackWebClient } from '../core/index.js';
 import { findPostedByKey, postMessageOnce, type PostedResult } from '../core/index.js';
 import { classifySlackError } from '../core/index.js';
-import type { PipelineEvent, RunView, ThreadDetail } from '../core/index.js';
+import type { PipelineEvent, RunView, TeamNotice, ThreadDetail } from '../core/index.js';
 import type { OutboxStore } from '../store/outbox-store.js';
 import {
   codeSection,
@@ -54,6 +54,7 @@ type Payload =
   | { runId: string }
   | { runId: string; detail: ThreadDetail; mrkdwn?: boolean; blocks?: readonly Record<string, unknown>[] }
   | { runId: string; text: string }
+  | { runId: string; notice: TeamNotice }
   | { user: string; text: string };
 
 export class RunMessenger {
@@ -281,7 +282,9 @@ export class RunMessenger {
         msg,
       );
     }
-    const text = (p as { text: string }).text;
+    // A notice queued as data (by a process without Slack, core/outbox/run-event-queue.ts) is rendered now.
+    const queued = p as { text?: string; notice?: TeamNotice };
+    const text = queued.notice ? renderTeamNotice(queued.notice) : (queued.text ?? '');
     const team = finishMessage(text, [section(text)]);
     // In the team channel the notice is a thread reply broadcast to the channel; elsewhere a post.
     return run.channel === this.opts.teamChannel

@@ -297,4 +297,56 @@ describe('drawbridge CLI: every operation', () => {
     const windowAudit = auditRows().filter((r) => r.actor === ME && r.action.includes('window'));
     expect(windowAudit.length).toBeGreaterThanOrEqual(2);
   });
+
+  it('cancels a run that has not started, and queues its Slack update for the bot to deliver', async () => {
+    const deps = buildCoreDeps(
+      loadConfig({ vars: process.env, requireSlack: false }),
+      createLogger({ level: 'silent', destination: process.stderr }),
+    );
+    let waiting: RunRecord;
+    try {
+      const runs = new RunStore(deps.store, deps.clock);
+      waiting = runs.createRun({
+        environment: 'staging',
+        requestedBy: 'U0REQUEST1',
+        plan: run.plan,
+        planHash: run.planHash,
+      });
+      expect(applyRunEvent(runs, waiting.id, 'request_approval', { actor: 'U0REQUEST1' }).kind).toBe(
+        'transitioned',
+      );
+    } finally {
+      await closeCoreDeps(deps);
+    }
+    const cancelled = await cli(['cancel', '--run', waiting.id]);
+    expect(cancelled.code).toBe(0);
+    expect(cancelled.out).toContain(`Run ${waiting.id} cancelled`);
+    expect(
+      (await json<{ runs: { id: string; state: string }[] }>(['history', '--env', 'staging'])).body.runs,
+    ).toEqual(expect.arrayContaining([expect.objectContaining({ id: waiting.id, state: 'cancelled' })]));
+    expect(auditRows()).toEqual(expect.arrayContaining([{ actor: ME, action: 'run:cancelled' }]));
+    // The run's Slack message is updated by the bot's outbox worker: the CLI queued it.
+    const sqlite = new Database(join(work, 'data', 'drawbridge.sqlite'), { readonly: true });
+    try {
+      const queued = sqlite
+        .prepare('SELECT kind FROM outbox WHERE destination = ? AND sent_at IS NULL')
+        .all(`slack:run:${waiting.id}`) as { kind: string }[];
+      expect(queued.map((q) => q.kind)).toContain('slack.update');
+    } finally {
+      sqlite.close();
+    }
+    expect((await cli(['cancel', '--run', waiting.id])).code).toBe(1);
+    expect((await cli(['cancel', '--run', 'ffffffff'])).code).toBe(2);
+    expect((await cli(['cancel'])).code).toBe(2);
+  });
+
+  it('refuses Mark rolled back of a run that did not fail, and maintenance off where none is configured', async () => {
+    const rollback = await cli(['rollback', '--run', run.id]);
+    expect(rollback.code).toBe(1);
+    expect(`${rollback.out}${rollback.err}`).toMatch(/restored/);
+    const off = await cli(['maintenance', 'off', '--env', 'staging']);
+    expect(off.code).toBe(1);
+    expect(`${off.out}${off.err}`).toMatch(/maintenance/i);
+    expect((await cli(['maintenance', 'on', '--env', 'staging'])).code).toBe(2);
+  });
 });

@@ -214,7 +214,8 @@ export function authorizeEnvironmentMaintenanceOff(input: {
   readonly actor: string;
   readonly actorGroups: readonly string[];
 }): Refusal | undefined {
-  if (isAllowedApprover(input.approvers, input.actor, input.actorGroups)) return undefined;
+  if (isCliActor(input.actor) || isAllowedApprover(input.approvers, input.actor, input.actorGroups))
+    return undefined;
   return refusal(
     'NOT_AN_APPROVER',
     `Only an approver of ${input.environment} can turn its maintenance mode off. Who can: ${describeApprovers(input.approvers)}.`,
