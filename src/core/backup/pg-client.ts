@@ -120,10 +120,16 @@ async function standardDirs(
   signal?: AbortSignal,
 ): Promise<string[]> {
   const dirs: { dir: string; major: number }[] = [];
-  for (const root of roots) {
-    const listed = await executor
-      .run({ command: 'ls', args: ['-1', '--', root.dir], timeoutMs: 10_000, signal })
-      .catch(() => undefined);
+  // The roots are listed at once (one round of commands, not one per root).
+  const listings = await Promise.all(
+    roots.map((root) =>
+      executor
+        .run({ command: 'ls', args: ['-1', '--', root.dir], timeoutMs: 10_000, signal })
+        .catch(() => undefined),
+    ),
+  );
+  for (const [i, root] of roots.entries()) {
+    const listed = listings[i];
     if (!listed || listed.exitCode !== 0) continue;
     for (const entry of listed.stdout.split('\n').map((l) => l.trim())) {
       const m = root.entry.exec(entry);
@@ -161,20 +167,24 @@ export async function findClientCandidates(
     ...(opts.path === false ? [] : [{ source: 'PATH' as const }]),
   ];
   const seen = new Set<string>();
-  const out: ClientCandidate[] = [];
-  for (const place of places) {
+  const unique = places.filter((place) => {
     const key = place.binDir?.replace(/\/+$/, '') ?? '';
-    if (seen.has(key)) continue;
+    if (seen.has(key)) return false;
     seen.add(key);
-    const { version, error } = await versionOf(executor, tool(place.binDir, 'pg_dump'), opts.signal);
-    out.push({
-      ...place,
-      ...(version !== undefined ? { version } : {}),
-      major: version !== undefined ? clientMajorOf(version) : null,
-      ...(error ? { error } : {}),
-    });
-  }
-  return out;
+    return true;
+  });
+  // Every candidate's --version at once; the result keeps the search order.
+  return Promise.all(
+    unique.map(async (place): Promise<ClientCandidate> => {
+      const { version, error } = await versionOf(executor, tool(place.binDir, 'pg_dump'), opts.signal);
+      return {
+        ...place,
+        ...(version !== undefined ? { version } : {}),
+        major: version !== undefined ? clientMajorOf(version) : null,
+        ...(error ? { error } : {}),
+      };
+    }),
+  );
 }
 
 /**
