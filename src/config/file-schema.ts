@@ -393,7 +393,11 @@ const environmentSchema = z
     /** The rehearsal on the shadow database (rehearsal-schema.ts); needs `shadowDatabase`. */
     rehearsal: rehearsalSchema.optional(),
   })
-  .strict();
+  .strict()
+  .refine((env) => env.rehearsal === undefined || env.shadowDatabase !== undefined, {
+    path: ['rehearsal'],
+    message: 'a rehearsal runs on the shadow database: set shadowDatabase too, or remove rehearsal',
+  });
 
 /** Each gate's `afterEnv` names another environment of the file. */
 function gateTargetsExist(

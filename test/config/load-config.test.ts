@@ -124,6 +124,13 @@ describe('configuration', () => {
     });
   });
 
+  it('refuses a rehearsal without a shadow database to run it on', () => {
+    const yaml = valid.replace('  production:\n', '  production:\n    rehearsal: required\n');
+    expect(problemsOf(yaml)).toEqual([
+      'environments.production.rehearsal: a rehearsal runs on the shadow database: set shadowDatabase too, or remove rehearsal',
+    ]);
+  });
+
   describe('gate', () => {
     const inProduction = (yaml: string): string =>
       valid.replace('  production:\n', `  production:\n    ${yaml}\n`);
