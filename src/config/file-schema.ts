@@ -3,10 +3,10 @@
  * Secrets are never inline: they are referenced by environment variable name (`…Env`) or file path
  * (`…File`) and resolved only when needed (see secrets.ts).
  */
-import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { isValidTimeZone, parseDuration, parseIsoInstant, validateCron } from '../base/time-text.js';
+import { monitorSchema } from './monitor-schema.js';
 import { rehearsalSchema } from './rehearsal-schema.js';
+import { freezeSchema, recurringWindowSchema, remindersSchema } from './window-schema.js';
 
 const nonEmpty = z.string().min(1, 'expected a non-empty string');
 const positiveInt = z.number().int('expected a whole number').min(1, 'expected a number >= 1');
@@ -155,160 +155,6 @@ const WATCHDOG_DEFAULTS = {
   outcomeWaitMs: 60000,
   stepStallMinutes: 30,
 };
-
-const regexText = nonEmpty.refine((p) => {
-  try {
-    new RegExp(p);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'expected a regular expression');
-
-/** A Prometheus series: a sample (or histogram family) name and exact label values. */
-const seriesSelectorSchema = z
-  .object({ name: nonEmpty, labels: z.record(z.string(), z.string()).default({}) })
-  .strict();
-
-/** When a watch speaks up, against the baseline taken in preflight. */
-const monitorThresholdsSchema = z
-  .object({
-    /** Error rate above the baseline by at least this many percentage points (0.5 = 0.5 %). */
-    errorRatePoints: z.number().positive('expected a number > 0').default(1),
-    /** p95 latency up by at least this many percent over the baseline. */
-    p95IncreasePercent: z.number().positive('expected a number > 0').default(50),
-    /** Sessions waiting on a lock at sampling time. */
-    lockWaiters: positiveInt.default(3),
-    /** Deadlocks since the previous sample. */
-    deadlocks: positiveInt.default(1),
-    /** Connections as a share of max_connections, in percent. */
-    connectionsPercent: z.number().positive().max(100).default(80),
-    /** Failed health checks in a row. */
-    healthFailures: positiveInt.default(2),
-  })
-  .strict();
-
-const MONITOR_THRESHOLD_DEFAULTS = {
-  errorRatePoints: 1,
-  p95IncreasePercent: 50,
-  lockWaiters: 3,
-  deadlocks: 1,
-  connectionsPercent: 80,
-  healthFailures: 2,
-};
-
-/** The watch after a successful deploy (core/monitor): what is sampled, how often, how long. */
-const monitorSchema = z
-  .object({
-    /** How long to watch (fractions allowed, e.g. 0.1 for a trial). */
-    hours: z.number().positive('expected a number > 0').default(24),
-    /** Minutes between samples (>= 1; fractions allowed). */
-    everyMinutes: z.number().min(1, 'expected a number >= 1').default(5),
-    /** The application's Prometheus endpoint; without it only the health check and PostgreSQL are sampled. */
-    metricsUrl: z.url('expected a URL').optional(),
-    metricsTimeoutMs: positiveInt.default(5000),
-    /** The request counter. */
-    requests: seriesSelectorSchema.default({ name: 'http_requests_total', labels: {} }),
-    /** Which requests of that counter failed: a label and a pattern of its value. */
-    errors: z
-      .object({ label: nonEmpty.default('status'), pattern: regexText.default('^5\\d\\d$') })
-      .strict()
-      .default({ label: 'status', pattern: '^5\\d\\d$' }),
-    /** The request latency histogram (family name, without `_bucket`). */
-    latency: seriesSelectorSchema.default({ name: 'http_request_duration_seconds', labels: {} }),
-    thresholds: monitorThresholdsSchema.default(MONITOR_THRESHOLD_DEFAULTS),
-  })
-  .strict()
-  .refine((m) => m.everyMinutes <= m.hours * 60, {
-    message: 'everyMinutes must not be longer than the watch (hours)',
-  });
-
-const knownZone = (zone: string): string | undefined =>
-  isValidTimeZone(zone) ? undefined : `"${zone}" is not a known IANA time zone (e.g. Europe/Oslo, UTC)`;
-
-/**
- * One recurring maintenance window: it opens at each match of `cron` read in `timezone` (so
- * `0 2 * * TUE` stays 02:00 local across daylight-saving changes) and lasts `duration` (`30m`,
- * `2h`, `1h30m`; at most 24 h). Becomes `{ cron, durationMs, timezone, title }`.
- */
-const recurringWindowSchema = z
-  .object({
-    cron: nonEmpty,
-    duration: nonEmpty,
-    timezone: nonEmpty.default('UTC'),
-    title: nonEmpty.default('Maintenance window'),
-  })
-  .strict()
-  .transform((w, ctx) => {
-    const duration = parseDuration(w.duration);
-    const zoneProblem = knownZone(w.timezone);
-    const cronProblem = validateCron(w.cron, zoneProblem ? 'UTC' : w.timezone);
-    if (!duration.ok) ctx.addIssue({ code: 'custom', path: ['duration'], message: duration.message });
-    if (zoneProblem) ctx.addIssue({ code: 'custom', path: ['timezone'], message: zoneProblem });
-    if (cronProblem) ctx.addIssue({ code: 'custom', path: ['cron'], message: cronProblem });
-    if (!duration.ok || zoneProblem || cronProblem) return z.NEVER;
-    return { cron: w.cron, durationMs: duration.ms, timezone: w.timezone, title: w.title };
-  });
-
-/**
- * A freeze bound: an ISO 8601 instant with `Z` or an offset, or a date `YYYY-MM-DD` in `zone`, which
- * for `from` means the start of that day and for `to` its end (the first moment of the next day:
- * a freeze covers [from, to)).
- */
-function freezeBound(
-  text: string,
-  edge: 'from' | 'to',
-  zone: string,
-): { ok: true; at: number } | { ok: false; message: string } {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
-    const day = DateTime.fromISO(text, { zone });
-    if (!day.isValid) return { ok: false, message: `"${text}" is not a real date` };
-    const at = edge === 'from' ? day.startOf('day') : day.plus({ days: 1 }).startOf('day');
-    return { ok: true, at: at.toMillis() };
-  }
-  const instant = parseIsoInstant(text);
-  return instant.ok
-    ? instant
-    : { ok: false, message: `${instant.message} Expected YYYY-MM-DD or ISO 8601 with Z or an offset.` };
-}
-
-/**
- * A stretch when nothing may be deployed or scheduled. `from`/`to`: ISO 8601 with `Z` or an
- * offset, or a date `YYYY-MM-DD` (the whole day, in `timezone`, default UTC). Becomes
- * `{ from, to, reason }` in ms, covering [from, to).
- */
-const freezeSchema = z
-  .object({ from: nonEmpty, to: nonEmpty, reason: nonEmpty, timezone: nonEmpty.optional() })
-  .strict()
-  .transform((f, ctx) => {
-    const zone = f.timezone ?? 'UTC';
-    const zoneProblem = knownZone(zone);
-    if (zoneProblem) {
-      ctx.addIssue({ code: 'custom', path: ['timezone'], message: zoneProblem });
-      return z.NEVER;
-    }
-    const from = freezeBound(f.from, 'from', zone);
-    const to = freezeBound(f.to, 'to', zone);
-    if (!from.ok) ctx.addIssue({ code: 'custom', path: ['from'], message: from.message });
-    if (!to.ok) ctx.addIssue({ code: 'custom', path: ['to'], message: to.message });
-    if (!from.ok || !to.ok) return z.NEVER;
-    if (to.at <= from.at) {
-      ctx.addIssue({ code: 'custom', path: ['to'], message: 'expected a moment after `from`' });
-      return z.NEVER;
-    }
-    return { from: from.at, to: to.at, reason: f.reason };
-  });
-
-/** Reminders before each maintenance window. */
-const remindersSchema = z
-  .object({
-    /** Hours before a window's start when a reminder is posted (fractions allowed; `[]`: none). */
-    offsetsHours: z
-      .array(z.number().positive('expected a number > 0').max(336, 'expected at most 336 (two weeks)'))
-      .refine((hours) => new Set(hours).size === hours.length, { message: 'expected each offset once' })
-      .default([48, 24, 1]),
-  })
-  .strict();
 
 const environmentSchema = z
   .object({
