@@ -140,16 +140,31 @@ function backToApproval(ctx: ScheduledRunContext, runStore: RunStore, run: RunRe
 }
 
 function cancel(ctx: ScheduledRunContext, runStore: RunStore, run: RunRecord, why: string): void {
-  const moved = applyRunEvent(runStore, run.id, 'cancel', {
-    actor: 'system',
-    expectedState: run.state,
+  cancelUnstarted(ctx.runs, runStore, run, 'system', {
     outcome: `did not start: ${why}`,
+    title: 'Did not start at the window',
+    text: `This run did not start: ${why}.`,
   });
-  if (moved.kind === 'refusal') return;
-  ctx.runs.emit({
-    kind: 'detail',
-    runId: run.id,
-    detail: { title: 'Did not start at the window', text: `This run did not start: ${why}.` },
+}
+
+/**
+ * Cancels a run of a window that has not started (compare and set on its state) and tells its
+ * thread; false when it had moved on meanwhile.
+ */
+export function cancelUnstarted(
+  runs: RunService,
+  runStore: RunStore,
+  run: RunRecord,
+  actor: string,
+  say: { outcome: string; title: string; text: string },
+): boolean {
+  const moved = applyRunEvent(runStore, run.id, 'cancel', {
+    actor,
+    expectedState: run.state,
+    outcome: say.outcome,
   });
-  ctx.runs.emit({ kind: 'run:changed', runId: run.id });
+  if (moved.kind === 'refusal') return false;
+  runs.emit({ kind: 'detail', runId: run.id, detail: { title: say.title, text: say.text } });
+  runs.emit({ kind: 'run:changed', runId: run.id });
+  return true;
 }

@@ -12,11 +12,10 @@ import type { CoreDeps } from '../deps.js';
 import { unknownEnvironment } from '../environment-target.js';
 import type { RunService } from '../pipeline/run-service.js';
 import { isAllowedApprover, isCliActor } from '../runs/authorize.js';
-import { applyRunEvent } from '../runs/apply-run-event.js';
 import { freezeOverlapping } from './freezes.js';
 import { expandRecurring } from './recurrence.js';
 import { sendDueReminders } from './reminders.js';
-import { startScheduledRuns } from './scheduled-runs.js';
+import { cancelUnstarted, startScheduledRuns } from './scheduled-runs.js';
 import { parseDuration, parseWindowStart } from './time-input.js';
 import type {
   Freeze,
@@ -292,24 +291,17 @@ export class WindowService {
 
   private cancelRunsOf(w: WindowRecord, actor: string, why: string): string[] {
     const runs = new RunStore(this.deps.store, this.deps.clock);
-    const out: string[] = [];
-    for (const r of runs.listRunsOfWindow(w.id)) {
-      if (!['planned', 'awaiting_approval', 'approved'].includes(r.state)) continue;
-      const moved = applyRunEvent(runs, r.id, 'cancel', {
-        actor,
-        expectedState: r.state,
-        outcome: `cancelled: ${why}`,
-      });
-      if (moved.kind === 'refusal') continue;
-      out.push(r.id);
-      this.opts.runs.emit({
-        kind: 'detail',
-        runId: r.id,
-        detail: { title: 'Window cancelled', text: `This run will not start: ${why}.` },
-      });
-      this.opts.runs.emit({ kind: 'run:changed', runId: r.id });
-    }
-    return out;
+    return runs
+      .listRunsOfWindow(w.id)
+      .filter((r) => ['planned', 'awaiting_approval', 'approved'].includes(r.state))
+      .filter((r) =>
+        cancelUnstarted(this.opts.runs, runs, r, actor, {
+          outcome: `cancelled: ${why}`,
+          title: 'Window cancelled',
+          text: `This run will not start: ${why}.`,
+        }),
+      )
+      .map((r) => r.id);
   }
 
   /** Queues the window's Statuspage scheduled maintenance (Statuspage's own reminders on). */
