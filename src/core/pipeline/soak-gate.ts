@@ -5,6 +5,7 @@
  * `_prisma_migrations` (so a deploy made there with Prisma itself counts) and fails closed when it
  * cannot.
  */
+import { slackDate } from '../windows/time-input.js';
 import { describeError } from '../../base/errors.js';
 import { closeSession, openSession, parseDatabaseUrl } from '../../migrations/connection.js';
 import { readLedger } from '../../migrations/ledger.js';
@@ -91,12 +92,6 @@ export function decideSoak(
     lines,
     ...(known ? { eligibleAt: Math.max(...timed) } : {}),
   };
-}
-
-/** `<!date^…>`: Slack shows it in the reader's time zone; the fallback is UTC. */
-export function slackDate(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC>`;
 }
 
 function hours(ms: number): string {
