@@ -24,12 +24,13 @@ import { windowReminderDeliverer } from './slack/window-delivery.js';
 import { WindowService } from './core/windows/window-service.js';
 import { checkShadowConfigs } from './core/shadow/shadow-config-check.js';
 import { OutboxStore, type OutboxMessage } from './store/outbox-store.js';
-import { buildCoreDeps, closeCoreDeps } from './compose-core.js';
+import { buildCoreDeps, closeCoreDeps } from './core-deps.js';
 import { BotMetrics } from './core/metrics/bot-metrics.js';
 import { HealthCheck } from './core/metrics/health.js';
 import { startOpsServer, type OpsServer } from './core/metrics/ops-endpoints.js';
 
-export { buildCoreDeps, closeCoreDeps, composeCliServices, type CliServices } from './compose-core.js';
+export { buildCoreDeps, closeCoreDeps } from './core-deps.js';
+export { composeCliServices, type CliServices } from './compose-core.js';
 
 /** Everything the bot is made of, built once. */
 export interface ComposedBot {

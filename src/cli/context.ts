@@ -1,5 +1,6 @@
 /** What every CLI command gets: the parsed arguments, the core, the services and who is acting. */
-import type { CoreDeps, RunService, WindowService } from '../core/index.js';
+import type { CoreDeps } from '../core/engine-index.js';
+import type { RunService, WindowService } from '../core/index.js';
 import type { CliIo } from './output.js';
 
 /** The options `drawbridge` understands (node:util parseArgs values). */
@@ -22,7 +23,8 @@ export interface CliContext {
   deps(): CoreDeps;
   /** The configuration was read (some commands work without). */
   readonly configured: boolean;
-  services(): CliServices;
+  /** Loaded and built on first use (the pipeline, windows and integrations: most of the core). */
+  services(): Promise<CliServices>;
 }
 
 /** Bad usage: exit 2 with the usage text. */

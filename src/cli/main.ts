@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { describeError } from '../base/errors.js';
-import type { CoreDeps } from '../core/index.js';
+import type { CoreDeps } from '../core/engine-index.js';
 import {
   option,
   requireEnv,
@@ -206,7 +206,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     } catch (err) {
       if (!command.withoutConfig || parsed.values.config) throw err;
     }
-    let services: CliServices | undefined;
+    let services: Promise<CliServices> | undefined;
     const need = (): CoreDeps => {
       if (!deps)
         throw new UsageError('this command needs the configuration file (--config or DRAWBRIDGE_CONFIG)');

@@ -1,11 +1,9 @@
 /**
- * Core as the front ends (slack/, cli/) see it: the one door they use. Everything else in core is
- * core's own business; test/architecture.test.ts fails when a front end reaches past this file.
+ * Core as the front ends (slack/, cli/) see it: the door they use (engine-index.ts is the narrow one
+ * the CLI's engine commands use, re-exported here). Everything else in core is core's own business;
+ * test/architecture.test.ts fails when a front end reaches past these two files.
  */
-export type { CoreDeps } from './deps.js';
-export { environmentStatus, unknownEnvironment } from './status-service.js';
-export type { EnvironmentStatus, StatusFailure } from './status-service.js';
-export { applyEnvironment, resolveEnvironment } from './engine-service.js';
+export * from './engine-index.js';
 export { reviewEnvironment, reviewFiles, type EnvironmentReview } from './review-service.js';
 export type { DeployRequest, RunService } from './pipeline/run-service.js';
 export { WAYS_BACK_STATES } from './pipeline/run-view.js';
@@ -21,7 +19,6 @@ export type {
   ThreadDetail,
 } from './pipeline/types.js';
 export { describeApprovers } from './runs/approval-policy.js';
-export { cliActor, isCliActor } from './runs/authorize.js';
 export { restorePhrase } from './pipeline/ways-back.js';
 export type { Restored } from './pipeline/ways-back.js';
 export { shortHash } from './runs/plan.js';

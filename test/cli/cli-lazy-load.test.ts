@@ -149,7 +149,7 @@ describe('the CLI loads what a command needs, when it runs', () => {
       await db.drop();
     });
 
-    it('applies plain migrations without loading the SQL parser, Bolt, execa or the metrics', async () => {
+    it('applies plain migrations with the engine alone: no SQL parser, Bolt, execa, metrics or run pipeline', async () => {
       const t = traced(['deploy', '--env', 'staging', '--yes'], env);
       expect(t.stderr).toContain('[2/2] applying 20250102000000_more');
       expect(t.code).toBe(0);
@@ -158,6 +158,21 @@ describe('the CLI loads what a command needs, when it runs', () => {
         expect(t.packages.has(p)).toBe(false);
       expect(below(t, ['slack'])).toEqual([]);
       expect(t.sources.filter((s) => s.startsWith('migrations/review/rules/'))).toEqual([]);
+      // The engine and nothing else of the core (core/engine-index.ts): no run pipeline, windows,
+      // watch, rehearsal or integrations.
+      const core = below(t, ['core']);
+      expect(core).toContain('core/engine-service.ts');
+      expect(
+        below(t, [
+          'core/pipeline',
+          'core/windows',
+          'core/monitor',
+          'core/rehearsal',
+          'core/shadow',
+          'integrations',
+        ]),
+      ).toEqual([]);
+      expect(core).not.toContain('core/index.ts');
       const { rows } = await db.query(
         'SELECT count(*)::int AS n FROM "_prisma_migrations" WHERE finished_at IS NOT NULL',
       );

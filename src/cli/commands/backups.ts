@@ -24,7 +24,7 @@ function describe(b: BackupListing): string {
 
 export async function backupsCommand(ctx: CliContext): Promise<CliOutcome> {
   const environment = requireEnv(ctx);
-  const list = await ctx.services().runs.backups(environment);
+  const list = await (await ctx.services()).runs.backups(environment);
   if (list.kind === 'refusal') return refused(list);
   const text = list.backups.length
     ? `${list.backups.length} backup(s) of ${environment}, newest first:\n${list.backups

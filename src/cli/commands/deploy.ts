@@ -1,8 +1,6 @@
 /** `drawbridge deploy --env <name> --yes [--json]`: applies pending migrations from a terminal. */
 import type { DeployEvent } from '../../migrations/deploy.js';
-import { applyEnvironment } from '../../core/index.js';
-import { environmentStatus } from '../../core/index.js';
-import type { CoreDeps } from '../../core/index.js';
+import { applyEnvironment, environmentStatus, type CoreDeps } from '../../core/engine-index.js';
 import type { CliIo, CliOutcome } from '../output.js';
 import { ProgressLine } from '../progress-line.js';
 

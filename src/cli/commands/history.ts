@@ -34,15 +34,15 @@ function withoutSnapshot(backup: unknown): unknown {
   return rest;
 }
 
-export function historyCommand(ctx: CliContext): Promise<CliOutcome> {
+export async function historyCommand(ctx: CliContext): Promise<CliOutcome> {
   const environment = requireEnv(ctx);
   const unknown = unknownEnvironment(ctx.deps(), environment);
-  if (unknown) return Promise.resolve(refused(unknown));
-  const views = ctx.services().runs.history(environment, 20);
+  if (unknown) return refused(unknown);
+  const views = (await ctx.services()).runs.history(environment, 20);
   const text = views.length
     ? `${views.length} recent run(s) of ${environment}, newest first:\n${views.map(describe).join('\n')}`
     : `No runs for ${environment} yet.`;
-  return Promise.resolve({
+  return {
     exitCode: 0,
     text,
     json: {
@@ -55,5 +55,5 @@ export function historyCommand(ctx: CliContext): Promise<CliOutcome> {
         ...(v.watch ? { watch: v.watch } : {}),
       })),
     },
-  });
+  };
 }

@@ -7,7 +7,7 @@ const MARK = { ok: '✓', warn: '!', fail: '✗' } as const;
 
 export async function planCommand(ctx: CliContext): Promise<CliOutcome> {
   const environment = requireEnv(ctx);
-  const report = await ctx.services().runs.plan(environment);
+  const report = await (await ctx.services()).runs.plan(environment);
   if (report.kind === 'refusal') return refused(report);
   const lines = [
     `Plan for ${environment} — ${report.target} (plan ${report.planHash.slice(0, 12)})`,

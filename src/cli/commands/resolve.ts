@@ -1,6 +1,5 @@
 /** `drawbridge resolve --env <name> --applied <migration> | --rolled-back <migration>` */
-import { resolveEnvironment } from '../../core/index.js';
-import type { CoreDeps } from '../../core/index.js';
+import { resolveEnvironment, type CoreDeps } from '../../core/engine-index.js';
 import type { CliOutcome } from '../output.js';
 
 export async function resolveCommand(

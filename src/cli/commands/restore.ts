@@ -79,7 +79,7 @@ function describeRestored(r: Restored, b: BackupListing): string {
 export async function restoreCommand(ctx: CliContext): Promise<CliOutcome> {
   const environment = requireEnv(ctx);
   const selector = selectorOf(ctx);
-  const { runs } = ctx.services();
+  const { runs } = await ctx.services();
   const list = await runs.backups(environment);
   if (list.kind === 'refusal') return refused(list);
   const backup = pickBackup(list, selector);

@@ -16,7 +16,7 @@ import { refused, type CliOutcome } from '../output.js';
 
 export async function cancelRunCommand(ctx: CliContext): Promise<CliOutcome> {
   const runId = requireOption(ctx, 'run', '<run id>');
-  const { runs } = ctx.services();
+  const { runs } = await ctx.services();
   const run = runs.find(runId);
   if (!run) return refused(refusal('RUN_NOT_FOUND', `There is no run ${runId}.`));
   if (run.state === 'running')
@@ -35,7 +35,7 @@ export async function cancelRunCommand(ctx: CliContext): Promise<CliOutcome> {
 
 export async function rollbackCommand(ctx: CliContext): Promise<CliOutcome> {
   const runId = requireOption(ctx, 'run', '<run id>');
-  const r = await ctx.services().runs.markRolledBack(runId, ctx.actor);
+  const r = await (await ctx.services()).runs.markRolledBack(runId, ctx.actor);
   if (r.kind === 'refusal') return refused(r, r.code === 'RUN_NOT_FOUND' ? 2 : 1);
   return {
     exitCode: 0,
@@ -48,7 +48,7 @@ export async function maintenanceCommand(ctx: CliContext): Promise<CliOutcome> {
   if (ctx.positionals[0] !== 'off' || ctx.positionals.length !== 1)
     throw new UsageError('maintenance takes `off`: drawbridge maintenance off --env <name>');
   const environment = requireEnv(ctx);
-  const r = await ctx.services().runs.turnEnvironmentMaintenanceOff(environment, ctx.actor);
+  const r = await (await ctx.services()).runs.turnEnvironmentMaintenanceOff(environment, ctx.actor);
   if (r.kind === 'refusal') return refused(r, r.code === 'UNKNOWN_ENVIRONMENT' ? 2 : 1);
   return {
     exitCode: 0,

@@ -1,6 +1,5 @@
 /** `drawbridge status --env <name> [--json]` */
-import { environmentStatus } from '../../core/index.js';
-import type { CoreDeps } from '../../core/index.js';
+import { environmentStatus, type CoreDeps } from '../../core/engine-index.js';
 import type { MigrationState } from '../../migrations/status.js';
 import type { CliOutcome } from '../output.js';
 

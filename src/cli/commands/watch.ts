@@ -4,10 +4,10 @@ import type { CliContext } from '../context.js';
 import { requireOption } from '../context.js';
 import { formatInstant, refused, type CliOutcome } from '../output.js';
 
-export function watchCommand(ctx: CliContext): Promise<CliOutcome> {
+export async function watchCommand(ctx: CliContext): Promise<CliOutcome> {
   const runId = requireOption(ctx, 'run', '<run id>');
-  const found = ctx.services().runs.watch(runId);
-  if ('kind' in found) return Promise.resolve(refused(found, found.code === 'RUN_NOT_FOUND' ? 2 : 1));
+  const found = (await ctx.services()).runs.watch(runId);
+  if ('kind' in found) return refused(found, found.code === 'RUN_NOT_FOUND' ? 2 : 1);
   const s = found.summary;
   const lines = [
     `Watch of run ${s.runId} (${s.environment}): ${found.watching ? `watching until ${formatInstant(s.endsAt)}` : `ended${s.endReason ? ` (${s.endReason})` : ''}`}`,
@@ -15,7 +15,7 @@ export function watchCommand(ctx: CliContext): Promise<CliOutcome> {
     ...s.sentences,
   ];
   for (const m of s.metrics) lines.push(`  ${describeMetric(m)}`);
-  return Promise.resolve({ exitCode: 0, text: lines.join('\n'), json: found });
+  return { exitCode: 0, text: lines.join('\n'), json: found };
 }
 
 function describeMetric(m: WatchSummary['metrics'][number]): string {

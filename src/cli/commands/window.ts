@@ -34,7 +34,9 @@ async function schedule(ctx: CliContext): Promise<CliOutcome> {
   const duration = requireOption(ctx, 'duration', '<30m | 2h | 1h30m>');
   const title = option(ctx, 'title');
   const timeZone = hostTimeZone();
-  const r = await ctx.services().windows.schedule({
+  const r = await (
+    await ctx.services()
+  ).windows.schedule({
     environment,
     start,
     duration,
@@ -57,7 +59,7 @@ async function schedule(ctx: CliContext): Promise<CliOutcome> {
   return { exitCode: 0, text: lines.join('\n'), json: { ...r, timeZone, statuspageQueued: statuspage } };
 }
 
-function list(ctx: CliContext): CliOutcome {
+async function list(ctx: CliContext): Promise<CliOutcome> {
   const environment = option(ctx, 'env');
   if (environment && !ctx.deps().config.environment(environment))
     return refused({
@@ -65,7 +67,7 @@ function list(ctx: CliContext): CliOutcome {
       code: 'UNKNOWN_ENVIRONMENT',
       message: `Unknown environment ${environment}. Environments: ${ctx.deps().config.environmentNames.join(', ')}.`,
     });
-  const windows = ctx.services().windows;
+  const windows = (await ctx.services()).windows;
   // The recurring windows of the configuration, as the bot's ticker would have stored them.
   windows.materialize();
   const listed = windows.list(environment);
@@ -77,7 +79,7 @@ function list(ctx: CliContext): CliOutcome {
 
 async function cancel(ctx: CliContext): Promise<CliOutcome> {
   const id = requireOption(ctx, 'id', '<window id>');
-  const r = await ctx.services().windows.cancel(id, ctx.actor);
+  const r = await (await ctx.services()).windows.cancel(id, ctx.actor);
   if (r.kind === 'refusal') return refused(r, r.code === 'WINDOW_NOT_FOUND' ? 2 : 1);
   const lines = [
     `Cancelled window ${r.window.id} of ${r.window.environment} (${span(r.window)}).`,
