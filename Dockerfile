@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# Build stage: compile TypeScript and build the native better-sqlite3 addon.
+# Build stage: compile TypeScript (the bot), bundle the CLI (esbuild) and build the native
+# better-sqlite3 addon.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update \
@@ -8,6 +9,7 @@ RUN apt-get update \
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/bundle-cli.ts ./scripts/
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 

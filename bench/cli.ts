@@ -1,6 +1,6 @@
 /**
- * CLI benchmark (not a timed test): the `drawbridge` command line as users run it — the built JS,
- * `node dist/src/cli/main.js` (the package's `bin`; built here first unless `--no-build`), whole
+ * CLI benchmark (not a timed test): the `drawbridge` command line as users run it — the bundle,
+ * `node dist/cli/drawbridge.js` (the package's `bin`; built here first unless `--no-build`), whole
  * process — side by side with a reference, in alternating rounds, medians:
  * - `--help` against `node -e ""` (what starting Node costs at all);
  * - `review <dir>` over the corpus against squawk-cli (wall time and peak RSS, from `/usr/bin/time`);
@@ -31,7 +31,7 @@ import { runBareLoop } from './engine.js';
 import { generateReviewCorpus, squawkBinary } from './review.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(ROOT, 'dist/src/cli/main.js');
+const CLI = join(ROOT, 'dist/cli/drawbridge.js');
 const TIME = '/usr/bin/time';
 const COUNT = 820;
 /** Migrations deployed in latency mode (each costs ~4 round trips of `--latency` ms, on both sides). */
@@ -259,7 +259,7 @@ export async function benchCli(opts: CliBenchOptions = {}): Promise<string> {
     ];
     const source = opts.corpus ?? `synthetic corpora of ${COUNT} Prisma-style migrations (generated)`;
     return [
-      `CLI benchmark — built JS (node ${process.version}), whole processes, medians of alternating rounds; ${source}`,
+      `CLI benchmark — the bundled CLI (node ${process.version}), whole processes, medians of alternating rounds; ${source}`,
       table(rows),
       'Targets: --help ≤ 2×; review ≤ 1.5× squawk and ≤ 100 MiB; deploy ≤ 1.25×; round trips ≤ Prisma’s.',
       '',
