@@ -15,14 +15,30 @@ export interface ExistingAlter {
 
 /** The ALTER TABLE of a statement when it targets a pre-existing table; undefined otherwise. */
 export function existingAlter(stmt: ParsedStatement, ctx: FileContext): ExistingAlter | undefined {
-  const alter = alterTable(stmt.node);
+  const alter = anyAlter(stmt);
   if (!alter || ctx.isNewTable(alter.relation, stmt.index)) return undefined;
-  return { relation: alter.relation, table: relationLabel(alter.relation), cmds: alterCommands(alter) };
+  return alter;
 }
+
+/**
+ * Each statement's ALTER TABLE, read once: some twenty rules ask for it on every ALTER TABLE. Frozen,
+ * so that a rule cannot change what the next one reads (it would fail, and say so, instead).
+ */
+const alters = new WeakMap<ParsedStatement, ExistingAlter | null>();
 
 /** The ALTER TABLE of a statement on any table (new or not). */
 export function anyAlter(stmt: ParsedStatement): ExistingAlter | undefined {
-  const alter = alterTable(stmt.node);
-  if (!alter) return undefined;
-  return { relation: alter.relation, table: relationLabel(alter.relation), cmds: alterCommands(alter) };
+  let read = alters.get(stmt);
+  if (read === undefined) {
+    const alter = alterTable(stmt.node);
+    read = alter
+      ? Object.freeze({
+          relation: alter.relation,
+          table: relationLabel(alter.relation),
+          cmds: Object.freeze(alterCommands(alter)) as AlterTableCmd[],
+        })
+      : null;
+    alters.set(stmt, read);
+  }
+  return read ?? undefined;
 }

@@ -34,6 +34,12 @@ export interface RuleModule {
   meta: RuleMeta;
   check: (stmt: ParsedStatement, ctx: FileContext) => RuleHit[];
   examples: RuleExamples;
+  /**
+   * The statement kinds (the parse node's type, e.g. `AlterTableStmt`) `check` can report on: the
+   * engine calls it on these only. Absent: every statement. test/migrations/review/rule-dispatch.test.ts
+   * runs every rule on every statement of the examples and fixtures and checks that this loses nothing.
+   */
+  statements?: readonly string[];
 }
 
 /** Where a statement sits in the file's transactions. */

@@ -12,6 +12,9 @@ export const meta: RuleMeta = {
     'ADD CONSTRAINT CHECK without NOT VALID, or an inline CHECK on ADD COLUMN, on a pre-existing table',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['AlterTableStmt'];
+
 export function check(stmt: ParsedStatement, ctx: FileContext): RuleHit[] {
   const alter = existingAlter(stmt, ctx);
   if (!alter) return [];

@@ -11,6 +11,9 @@ export const meta: RuleMeta = {
   summary: 'ADD COLUMN SERIAL/BIGSERIAL/SMALLSERIAL or GENERATED ... AS IDENTITY on a pre-existing table',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['AlterTableStmt'];
+
 /** Serial pseudo-types: they expand to a nextval() default, which is volatile. */
 export const SERIAL_TYPES = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
 

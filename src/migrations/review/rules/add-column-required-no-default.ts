@@ -11,6 +11,9 @@ export const meta: RuleMeta = {
   summary: 'ADD COLUMN NOT NULL without DEFAULT on a pre-existing table',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['AlterTableStmt'];
+
 const FILLED = new Set(['CONSTR_DEFAULT', 'CONSTR_IDENTITY', 'CONSTR_GENERATED']);
 
 export function check(stmt: ParsedStatement, ctx: FileContext): RuleHit[] {

@@ -11,6 +11,9 @@ export const meta: RuleMeta = {
   summary: 'ADD COLUMN with a DEFAULT that calls a volatile or unknown function',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['AlterTableStmt'];
+
 /**
  * Functions that are immutable or stable: PostgreSQL evaluates such a default once and stores it in
  * the catalog, so no rewrite. Anything else (gen_random_uuid, random, nextval, clock_timestamp, an

@@ -12,6 +12,9 @@ export const meta: RuleMeta = {
     'ADD FOREIGN KEY without NOT VALID on a pre-existing table; ADD COLUMN ... REFERENCES with a DEFAULT',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['AlterTableStmt'];
+
 const HELP = 'Add the foreign key with NOT VALID, then run VALIDATE CONSTRAINT in a later migration.';
 
 export function check(stmt: ParsedStatement, ctx: FileContext): RuleHit[] {

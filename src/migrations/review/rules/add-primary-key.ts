@@ -11,6 +11,9 @@ export const meta: RuleMeta = {
   summary: 'ADD PRIMARY KEY without USING INDEX on a pre-existing table',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['AlterTableStmt'];
+
 export function check(stmt: ParsedStatement, ctx: FileContext): RuleHit[] {
   const alter = existingAlter(stmt, ctx);
   if (!alter) return [];

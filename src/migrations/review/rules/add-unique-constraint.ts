@@ -11,6 +11,9 @@ export const meta: RuleMeta = {
   summary: 'ADD CONSTRAINT UNIQUE (not USING INDEX) or ADD COLUMN ... UNIQUE on a pre-existing table',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['AlterTableStmt'];
+
 const HELP =
   'Build a unique index with CREATE UNIQUE INDEX CONCURRENTLY in its own migration, then add the constraint with UNIQUE USING INDEX.';
 

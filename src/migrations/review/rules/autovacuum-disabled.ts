@@ -11,6 +11,9 @@ export const meta: RuleMeta = {
   summary: 'SET (autovacuum_enabled = false)',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['CreateStmt', 'AlterTableStmt'];
+
 const FALSE = new Set(['false', 'off', 'no', '0', 'f', 'n']);
 
 function disables(options: Node[] | undefined): boolean {

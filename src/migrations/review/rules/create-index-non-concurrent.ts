@@ -10,6 +10,9 @@ export const meta: RuleMeta = {
   summary: 'CREATE [UNIQUE] INDEX without CONCURRENTLY on a pre-existing table',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['IndexStmt'];
+
 export function check(stmt: ParsedStatement, ctx: FileContext): RuleHit[] {
   const node = stmt.node;
   if (!('IndexStmt' in node) || node.IndexStmt.concurrent) return [];

@@ -9,6 +9,9 @@ export const meta: RuleMeta = {
   summary: 'DELETE with no WHERE clause',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['DeleteStmt'];
+
 export function check(stmt: ParsedStatement, ctx: FileContext): RuleHit[] {
   const node = stmt.node;
   if (!('DeleteStmt' in node) || node.DeleteStmt.whereClause) return [];

@@ -9,6 +9,9 @@ export const meta: RuleMeta = {
   summary: 'CREATE DOMAIN with CHECK; ALTER DOMAIN ADD CONSTRAINT',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['CreateDomainStmt', 'AlterDomainStmt'];
+
 export function check(stmt: ParsedStatement, _ctx: FileContext): RuleHit[] {
   const node = stmt.node;
   if ('CreateDomainStmt' in node) {

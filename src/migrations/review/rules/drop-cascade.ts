@@ -9,6 +9,9 @@ export const meta: RuleMeta = {
   summary: 'DROP TABLE/SCHEMA/TYPE/COLUMN/CONSTRAINT ... CASCADE',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['DropStmt', 'AlterTableStmt'];
+
 const KINDS: Record<string, string> = {
   OBJECT_TABLE: 'TABLE',
   OBJECT_SCHEMA: 'SCHEMA',

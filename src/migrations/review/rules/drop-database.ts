@@ -8,6 +8,9 @@ export const meta: RuleMeta = {
   summary: 'DROP DATABASE',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['DropdbStmt'];
+
 export function check(stmt: ParsedStatement, _ctx: FileContext): RuleHit[] {
   if (!('DropdbStmt' in stmt.node)) return [];
   const name = stmt.node.DropdbStmt.dbname ?? '?';

@@ -12,6 +12,9 @@ export const meta: RuleMeta = {
   summary: 'DROP CONSTRAINT of a foreign key (Prisma *_fkey name, or one known from the file)',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['AlterTableStmt'];
+
 /** Names of foreign keys declared anywhere in these statements. */
 function foreignKeyNames(statements: ParsedStatement[]): Set<string> {
   const out = new Set<string>();

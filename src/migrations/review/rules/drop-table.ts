@@ -10,6 +10,9 @@ export const meta: RuleMeta = {
   summary: 'DROP TABLE of a table that existed before this migration',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['DropStmt'];
+
 export function check(stmt: ParsedStatement, ctx: FileContext): RuleHit[] {
   const node = stmt.node;
   if (!('DropStmt' in node) || node.DropStmt.removeType !== 'OBJECT_TABLE') return [];

@@ -9,6 +9,9 @@ export const meta: RuleMeta = {
   summary: 'a column repeated in UPDATE SET, an INSERT column list or CREATE TABLE',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['UpdateStmt', 'InsertStmt', 'CreateStmt'];
+
 function assignedColumns(node: Node): { what: string; columns: string[] } | undefined {
   const targets = (list: Node[] | undefined): string[] =>
     (list ?? []).flatMap((n) => ('ResTarget' in n && n.ResTarget.name ? [n.ResTarget.name] : []));

@@ -8,7 +8,8 @@ export const meta: RuleMeta = {
   summary: 'an identifier over 63 bytes',
 };
 
-const DEFINING = new Set([
+/** The statements that define names; the engine runs this rule on no other (review-sql.ts). */
+export const statements: readonly string[] = [
   'CreateStmt',
   'AlterTableStmt',
   'IndexStmt',
@@ -20,7 +21,8 @@ const DEFINING = new Set([
   'CreateTableAsStmt',
   'CreateDomainStmt',
   'CompositeTypeStmt',
-]);
+];
+const DEFINING = new Set(statements);
 
 /**
  * Identifiers written in the statement text. The parser has already truncated long names to 63
@@ -38,8 +40,16 @@ function identifiersInText(sql: string): string[] {
   return out;
 }
 
+/**
+ * Whether the text could hold an identifier over 63 bytes: a UTF-16 code unit is at most 3 bytes in
+ * UTF-8, so such an identifier is at least 22 units long, bare or between double quotes. Most
+ * statements have none, and skip the scan below.
+ */
+const MAYBE_LONG = /[A-Za-z0-9_$\u0080-\uffff]{22}|"(?:[^"]|""){22}/;
+
 export function check(stmt: ParsedStatement, _ctx: FileContext): RuleHit[] {
   if (!DEFINING.has(Object.keys(stmt.node)[0] ?? '')) return [];
+  if (!MAYBE_LONG.test(stmt.text)) return [];
   const long = [...new Set(identifiersInText(stmt.text))].filter((n) => Buffer.byteLength(n, 'utf8') > 63);
   return long.map((name) => ({
     message: `Identifier "${name}" is ${Buffer.byteLength(name, 'utf8')} bytes; PostgreSQL silently truncates it to 63, so later migrations and Prisma look for a name that does not exist.`,

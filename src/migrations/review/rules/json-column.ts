@@ -10,6 +10,9 @@ export const meta: RuleMeta = {
   summary: 'ADD COLUMN of type json',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['AlterTableStmt'];
+
 export function check(stmt: ParsedStatement, _ctx: FileContext): RuleHit[] {
   const alter = anyAlter(stmt);
   if (!alter) return [];

@@ -10,6 +10,9 @@ export const meta: RuleMeta = {
   summary: 'explicit LOCK TABLE',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['LockStmt'];
+
 export function check(stmt: ParsedStatement, _ctx: FileContext): RuleHit[] {
   const node = stmt.node;
   if (!('LockStmt' in node)) return [];

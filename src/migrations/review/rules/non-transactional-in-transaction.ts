@@ -9,6 +9,19 @@ export const meta: RuleMeta = {
   summary: 'a statement that cannot run in a transaction block, inside BEGIN…COMMIT or sharing its file',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = [
+  'IndexStmt',
+  'DropStmt',
+  'ReindexStmt',
+  'AlterTableStmt',
+  'VacuumStmt',
+  'CreatedbStmt',
+  'DropdbStmt',
+  'AlterSystemStmt',
+  'CreateTableSpaceStmt',
+];
+
 /** What the statement is when PostgreSQL refuses to run it inside a transaction block. */
 function nonTransactional(node: Node): string | undefined {
   if ('IndexStmt' in node) return node.IndexStmt.concurrent ? 'CREATE INDEX CONCURRENTLY' : undefined;

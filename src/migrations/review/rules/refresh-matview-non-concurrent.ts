@@ -10,6 +10,9 @@ export const meta: RuleMeta = {
   summary: 'REFRESH MATERIALIZED VIEW without CONCURRENTLY',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['RefreshMatViewStmt'];
+
 export function check(stmt: ParsedStatement, ctx: FileContext): RuleHit[] {
   const node = stmt.node;
   if (!('RefreshMatViewStmt' in node) || node.RefreshMatViewStmt.concurrent) return [];

@@ -9,6 +9,9 @@ export const meta: RuleMeta = {
   summary: 'REINDEX (not SYSTEM) without CONCURRENTLY',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['ReindexStmt'];
+
 export function check(stmt: ParsedStatement, _ctx: FileContext): RuleHit[] {
   const node = stmt.node;
   if (!('ReindexStmt' in node)) return [];

@@ -9,6 +9,9 @@ export const meta: RuleMeta = {
   summary: 'ALTER TABLE ... RENAME COLUMN',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['RenameStmt'];
+
 export function check(stmt: ParsedStatement, ctx: FileContext): RuleHit[] {
   const node = stmt.node;
   if (!('RenameStmt' in node) || node.RenameStmt.renameType !== 'OBJECT_COLUMN') return [];

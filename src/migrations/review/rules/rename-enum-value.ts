@@ -9,6 +9,9 @@ export const meta: RuleMeta = {
   summary: 'ALTER TYPE ... RENAME VALUE',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['AlterEnumStmt'];
+
 export function check(stmt: ParsedStatement, ctx: FileContext): RuleHit[] {
   const node = stmt.node;
   if (!('AlterEnumStmt' in node) || node.AlterEnumStmt.oldVal === undefined) return [];

@@ -8,6 +8,9 @@ export const meta: RuleMeta = {
   summary: 'ALTER SCHEMA ... RENAME',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['RenameStmt'];
+
 export function check(stmt: ParsedStatement, ctx: FileContext): RuleHit[] {
   const node = stmt.node;
   if (!('RenameStmt' in node) || node.RenameStmt.renameType !== 'OBJECT_SCHEMA') return [];

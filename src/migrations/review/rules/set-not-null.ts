@@ -12,6 +12,9 @@ export const meta: RuleMeta = {
   summary: 'SET NOT NULL without a validated `col IS NOT NULL` check before it',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['AlterTableStmt'];
+
 /** The column a CHECK proves non-null (`CHECK (col IS NOT NULL)`), if it is that shape. */
 function notNullColumn(con: Constraint): string | undefined {
   const expr = con.raw_expr;

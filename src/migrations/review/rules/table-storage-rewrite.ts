@@ -10,6 +10,9 @@ export const meta: RuleMeta = {
   summary: 'SET LOGGED/UNLOGGED, SET ACCESS METHOD, SET TABLESPACE',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['AlterTableStmt'];
+
 const WHAT: Record<string, string> = {
   AT_SetLogged: 'SET LOGGED',
   AT_SetUnLogged: 'SET UNLOGGED',

@@ -8,6 +8,9 @@ export const meta: RuleMeta = {
   summary: 'TRUNCATE ... CASCADE',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['TruncateStmt'];
+
 export function check(stmt: ParsedStatement, _ctx: FileContext): RuleHit[] {
   const node = stmt.node;
   if (!('TruncateStmt' in node) || node.TruncateStmt.behavior !== 'DROP_CASCADE') return [];

@@ -10,6 +10,9 @@ export const meta: RuleMeta = {
   summary: 'TRUNCATE of a table that existed before this migration',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['TruncateStmt'];
+
 export function check(stmt: ParsedStatement, ctx: FileContext): RuleHit[] {
   const node = stmt.node;
   if (!('TruncateStmt' in node)) return [];

@@ -8,6 +8,9 @@ export const meta: RuleMeta = {
   summary: 'BEGIN without COMMIT/ROLLBACK, nested BEGIN, COMMIT/ROLLBACK without BEGIN',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['TransactionStmt'];
+
 type Kind = 'begin' | 'end' | 'other';
 
 function kindOf(s: ParsedStatement): Kind {

@@ -9,6 +9,9 @@ export const meta: RuleMeta = {
   summary: 'UPDATE with no WHERE clause (a full-table backfill inside the migration transaction)',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['UpdateStmt'];
+
 export function check(stmt: ParsedStatement, ctx: FileContext): RuleHit[] {
   const node = stmt.node;
   if (!('UpdateStmt' in node) || node.UpdateStmt.whereClause) return [];

@@ -9,6 +9,9 @@ export const meta: RuleMeta = {
   summary: 'VACUUM FULL or CLUSTER',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['ClusterStmt', 'VacuumStmt'];
+
 const HELP = 'Use pg_repack outside migrations to compact or reorder the table without long locks.';
 
 export function check(stmt: ParsedStatement, _ctx: FileContext): RuleHit[] {

@@ -10,6 +10,9 @@ export const meta: RuleMeta = {
   summary: 'VALIDATE CONSTRAINT in the same transaction as its NOT VALID ADD',
 };
 
+/** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
+export const statements: readonly string[] = ['AlterTableStmt'];
+
 /** `table|constraint` keys added NOT VALID in these statements. */
 function notValidAdds(statements: ParsedStatement[]): Set<string> {
   const out = new Set<string>();
