@@ -41,11 +41,11 @@ function identifiersInText(sql: string): string[] {
 }
 
 /**
- * Whether the text could hold an identifier over 63 bytes: a UTF-16 code unit is at most 3 bytes in
- * UTF-8, so such an identifier is at least 22 units long, bare or between double quotes. Most
- * statements have none, and skip the scan below.
+ * Whether the text could hold an identifier over 63 bytes. In ASCII text a byte is a character, so
+ * such an identifier is a run of at least 64, bare or between double quotes (`""` counts once); text
+ * with any other character is always scanned. Most statements have neither and skip the scan below.
  */
-const MAYBE_LONG = /[A-Za-z0-9_$\u0080-\uffff]{22}|"(?:[^"]|""){22}/;
+const MAYBE_LONG = /[^\0-\x7f]|[A-Za-z0-9_$]{64}|"(?:[^"]|""){64}/;
 
 export function check(stmt: ParsedStatement, _ctx: FileContext): RuleHit[] {
   if (!DEFINING.has(Object.keys(stmt.node)[0] ?? '')) return [];
@@ -59,9 +59,18 @@ export function check(stmt: ParsedStatement, _ctx: FileContext): RuleHit[] {
 
 const LONG = 'x'.repeat(64);
 export const examples: RuleExamples = {
-  good: ['CREATE INDEX "Post_authorId_idx" ON "Post"("authorId");', `SELECT '${LONG}';`],
+  good: [
+    'CREATE INDEX "Post_authorId_idx" ON "Post"("authorId");',
+    `SELECT '${LONG}';`,
+    `CREATE TABLE "${'é'.repeat(31)}" (id int);`,
+    `CREATE TABLE "${'a'.repeat(62)}""" (id int);`,
+  ],
   bad: [
     `CREATE INDEX "${LONG}" ON "Post"("authorId");`,
+    // 32 characters, 64 bytes in UTF-8; 63 letters and an escaped quote; 64 letters unquoted.
+    `CREATE TABLE "${'é'.repeat(32)}" (id int);`,
+    `CREATE TABLE "${'a'.repeat(63)}""" (id int);`,
+    `CREATE TABLE ${'b'.repeat(64)} (id int);`,
     `ALTER TABLE "Post" ADD CONSTRAINT "${LONG}" FOREIGN KEY ("a") REFERENCES "User"("id") NOT VALID;`,
   ],
 };
