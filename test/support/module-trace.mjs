@@ -1,7 +1,20 @@
 /**
  * `node --import ./test/support/module-trace.mjs …`: records which modules a process loads (for the
- * test that `drawbridge --help` loads nothing heavy). See module-trace-hooks.mjs.
+ * tests that `drawbridge --help` loads nothing heavy): every module the ES module loader loads (see
+ * module-trace-hooks.mjs) and, when the process exits, every CommonJS module in require's cache (a
+ * package required with createRequire does not pass the ES module loader).
  */
-import { register } from 'node:module';
+import { appendFileSync } from 'node:fs';
+import { createRequire, register } from 'node:module';
+import { pathToFileURL } from 'node:url';
 
 register('./module-trace-hooks.mjs', import.meta.url);
+
+const out = process.env.DRAWBRIDGE_MODULE_TRACE;
+const require = createRequire(import.meta.url);
+if (out) {
+  process.on('exit', () => {
+    const files = Object.keys(require.cache).map((f) => `${pathToFileURL(f).href}\n`);
+    if (files.length > 0) appendFileSync(out, files.join(''));
+  });
+}

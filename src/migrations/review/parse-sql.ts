@@ -3,8 +3,15 @@
  * keeping each statement's text, position and the `-- drawbridge-ignore` directives written above it.
  * libpg-query reports byte offsets into the UTF-8 text; they are mapped back to string positions here.
  */
-import { loadModule, parseSync } from 'libpg-query';
+import { createRequire } from 'node:module';
 import type { Node } from 'libpg-query';
+
+// libpg-query is a CommonJS package: required, not imported, so that Node does not first load and
+// run its scanner of CommonJS exports (which an import of CommonJS from an ES module costs) on
+// every `drawbridge review`.
+const { loadModule, parseSync } = createRequire(import.meta.url)(
+  'libpg-query',
+) as typeof import('libpg-query');
 
 /** An ignore directive: `-- drawbridge-ignore <rule-id>[,<rule-id>...] <reason>`. */
 export interface IgnoreDirective {
