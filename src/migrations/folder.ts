@@ -137,7 +137,9 @@ export async function readMigrationsFolder(dir: string): Promise<MigrationsFolde
   } catch {
     lockProvider = undefined;
   }
-  const prisma8 = await detectPrisma8Layout(dir);
+  // A directory whose migration.sql exists (read or not) is no Prisma 8 package.
+  const withSql = new Set(migrations.filter((m) => m.problem?.code !== 'missing_sql').map((m) => m.name));
+  const prisma8 = await detectPrisma8Layout(dir, withSql);
   const folder: MigrationsFolder = { dir, exists: true, migrations, problems };
   if (lockProvider !== undefined) folder.lockProvider = lockProvider;
   if (prisma8) folder.prisma8 = prisma8;

@@ -44,10 +44,16 @@ function list(dir: string): { dirs: string[]; files: string[] } {
   }
 }
 
-/** The migration packages of `dir` (and of `dir/app`, Prisma 8's folder for the project's own). */
-async function packageEvidence(dir: string): Promise<string[]> {
+/**
+ * The migration packages of `dir` (and of `dir/app`, Prisma 8's folder for the project's own).
+ * `withSql`: directories of `dir` already known to hold a migration.sql file, which are no package
+ * and are not listed again.
+ */
+async function packageEvidence(dir: string, withSql: ReadonlySet<string>): Promise<string[]> {
   const top = list(dir);
-  const candidates = top.dirs.map((d) => ({ path: join(dir, d), label: `${d}/` }));
+  const candidates = top.dirs
+    .filter((d) => !withSql.has(d))
+    .map((d) => ({ path: join(dir, d), label: `${d}/` }));
   if (top.dirs.includes('app')) {
     const app = list(join(dir, 'app'));
     candidates.push(...app.dirs.map((d) => ({ path: join(dir, 'app', d), label: `app/${d}/` })));
@@ -75,10 +81,15 @@ async function projectEvidence(dir: string): Promise<string[]> {
 
 /**
  * Looks at a migrations directory: a Prisma 8 migration package in it, or a Prisma 8 project around
- * it. Undefined for a Prisma 5–7 folder (or a missing one). Never throws.
+ * it. Undefined for a Prisma 5–7 folder (or a missing one). Never throws. `withSql` names the
+ * directories the caller has just read a migration.sql file from (folder.ts): a Prisma 5–7 folder
+ * of 820 migrations is then not listed a second time, directory by directory.
  */
-export async function detectPrisma8Layout(dir: string): Promise<Prisma8Layout | undefined> {
-  const evidence = [...(await packageEvidence(dir)), ...(await projectEvidence(dir))];
+export async function detectPrisma8Layout(
+  dir: string,
+  withSql: ReadonlySet<string> = new Set(),
+): Promise<Prisma8Layout | undefined> {
+  const evidence = [...(await packageEvidence(dir, withSql)), ...(await projectEvidence(dir))];
   return evidence.length > 0 ? { evidence } : undefined;
 }
 

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deploy } from '../../src/migrations/deploy.js';
+import { readMigrationsFolder } from '../../src/migrations/folder.js';
 import { getStatus } from '../../src/migrations/get-status.js';
 import {
   detectPrisma8Layout,
@@ -81,6 +82,29 @@ describe('Prisma 8 layout', () => {
     writeFileSync(join(root, 'prisma.config.ts'), "import { defineConfig } from 'prisma/config';\n");
     expect(await detectPrisma8Layout(join(root, 'prisma', 'migrations'))).toBeUndefined();
     expect(await detectPrisma8Layout(join(root, 'nowhere'))).toBeUndefined();
+  });
+
+  it('finds a package among Prisma 5–7 migrations when reading the folder, as when asked alone', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'drawbridge-prisma8-mixed-'));
+    made.push(root);
+    for (const n of ['20250101000000_a', '20250102000000_b']) {
+      mkdirSync(join(root, n));
+      writeFileSync(join(root, n, 'migration.sql'), 'SELECT 1;\n');
+    }
+    const folder = await readMigrationsFolder(root);
+    expect(folder.prisma8).toBeUndefined();
+    // A package beside them, and a migration.sql that is a directory (no file): both are found.
+    mkdirSync(join(root, '20250103000000_pkg'));
+    writeFileSync(join(root, '20250103000000_pkg', 'ops.json'), '[]\n');
+    mkdirSync(join(root, '20250104000000_odd', 'migration.sql'), { recursive: true });
+    writeFileSync(join(root, '20250104000000_odd', 'migration.json'), '{}\n');
+    const mixed = await readMigrationsFolder(root);
+    expect(mixed.prisma8?.evidence[0]).toBe('20250103000000_pkg/ holds ops.json and no migration.sql');
+    rmSync(join(root, '20250103000000_pkg'), { recursive: true });
+    const odd = await readMigrationsFolder(root);
+    expect(odd.prisma8?.evidence[0]).toBe('20250104000000_odd/ holds migration.json and no migration.sql');
+    // What readMigrationsFolder answers, detectPrisma8Layout answers alone.
+    expect(await detectPrisma8Layout(root)).toEqual(odd.prisma8);
   });
 
   describe('status, plan and deploy', () => {
