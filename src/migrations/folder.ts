@@ -94,10 +94,15 @@ async function readEntry(parent: string, name: string): Promise<MigrationEntry> 
   }
 }
 
+/**
+ * `names` in byte order; a problem when the locale order differs. The byte-ordered list is already in
+ * locale order when each name sorts no later than the next (a sort keeps equal names in place), so
+ * the full locale sort is only made to show it when it differs.
+ */
 function orderingProblems(names: string[]): string[] {
+  const collator = new Intl.Collator();
+  if (names.every((n, i) => i === 0 || collator.compare(names[i - 1] as string, n) <= 0)) return [];
   const icu = [...names].sort((a, b) => a.localeCompare(b));
-  const differs = icu.some((n, i) => n !== names[i]);
-  if (!differs) return [];
   return [
     'Directory names sort differently byte-wise (Prisma ≤ 6.5, Drawbridge) and by locale (Prisma ≥ 6.6): ' +
       `byte order ${names.join(', ')}; locale order ${icu.join(', ')}. Rename them to fixed-width timestamps.`,

@@ -80,6 +80,24 @@ describe('folder rules', () => {
     }
   });
 
+  it('finds no disagreement in fixed-width timestamps, and names both orders when there is one', async () => {
+    const plain = makeFolder({
+      '20250101000000_init': 'SELECT 1;',
+      '20250102000000_add_user': 'SELECT 2;',
+      '20250102000000_add_users': 'SELECT 3;',
+    });
+    const cased = makeFolder({ '20250101000000_a': 'SELECT 1;', '20250101000000_B': 'SELECT 2;' });
+    try {
+      expect((await readMigrationsFolder(plain.dir)).problems).toEqual([]);
+      const [problem] = (await readMigrationsFolder(cased.dir)).problems;
+      expect(problem).toContain('byte order 20250101000000_B, 20250101000000_a;');
+      expect(problem).toContain('locale order 20250101000000_a, 20250101000000_B.');
+    } finally {
+      plain.cleanup();
+      cased.cleanup();
+    }
+  });
+
   it('parses migration_lock.toml like Prisma', () => {
     expect(parseLockProvider('# x\nprovider = "postgresql"\n')).toBe('postgresql');
     expect(parseLockProvider('provider = "postgresql"\r\n')).toBe('postgresql');
