@@ -93,7 +93,7 @@ async function alternate<T>(rounds: number, a: () => Promise<T>, b: () => Promis
 
 async function benchHelp(): Promise<string[]> {
   const [ours, node] = await alternate(
-    9,
+    15,
     () => run(process.execPath, [CLI, '--help']),
     () => run(process.execPath, ['-e', '']),
   );
@@ -111,7 +111,7 @@ async function benchHelp(): Promise<string[]> {
 async function benchReviewCli(dir: string, files: string[]): Promise<string[]> {
   const squawk = await squawkBinary();
   const [ours, theirs] = await alternate(
-    7,
+    15,
     () => run(process.execPath, [CLI, 'review', dir]),
     () => run(squawk, ['--reporter', 'json', '--pg-version', '15.0', ...files]),
   );
@@ -187,7 +187,7 @@ async function benchDeployCli(b: DeployBench, dir: string, n: number): Promise<s
   // The store is created by the first command; a user's deploy finds it there.
   await b.cli(dir, b.url(await b.freshDb()));
   const [ours, bare] = await alternate(
-    5,
+    7,
     async () => (await b.cli(dir, b.url(await b.freshDb()))).ms,
     async () => b.bare(dir, b.url(await b.freshDb())),
   );
