@@ -1,5 +1,5 @@
 /** Environment variables of the process (the public contract in ARCHITECTURE.md). */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const level = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 

@@ -3,7 +3,7 @@
  * Secrets are never inline: they are referenced by environment variable name (`…Env`) or file path
  * (`…File`) and resolved only when needed (see secrets.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { monitorSchema } from './monitor-schema.js';
 import { rehearsalSchema } from './rehearsal-schema.js';
 import { freezeSchema, recurringWindowSchema, remindersSchema } from './window-schema.js';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { DrawbridgeError } from '../base/errors.js';
 import { registerSecret } from '../base/redact.js';
 import { fileConfigSchema, type EnvironmentConfig, type FileConfig } from './file-schema.js';

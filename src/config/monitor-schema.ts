@@ -2,7 +2,7 @@
  * `environments.<env>.monitor` (issue 13): the watch after a successful deploy — how long, how often,
  * the application's Prometheus series, and the thresholds of its alerts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const nonEmpty = z.string().min(1, 'expected a non-empty string');
 const positiveInt = z.number().int('expected a whole number').min(1, 'expected a number >= 1');

@@ -3,7 +3,7 @@
  * database before anyone approves it. Either the shorthand `rehearsal: required` / `optional`, or an
  * object `{ mode, data, maxBackupAgeHours }` (`required: true` is accepted for `mode: required`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The rehearsal settings of one environment, after parsing. */
 export interface RehearsalConfig {

@@ -3,7 +3,7 @@
  * freezes (top-level and per environment) and the reminders before each window.
  */
 import { DateTime } from 'luxon';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isValidTimeZone, parseDuration, parseIsoInstant, validateCron } from '../base/time-text.js';
 
 const nonEmpty = z.string().min(1, 'expected a non-empty string');

@@ -3,7 +3,7 @@
  * untrusted: length, characters and every argument are validated here with zod before any other
  * code sees them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export type MigrateCommand =
   | { kind: 'help' }

@@ -4,7 +4,7 @@
  * the window's start. The button's value carries what the click needs, validated again on the click.
  * Pure.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatUtc, type MaintenanceWindow } from '../../core/index.js';
 import { DEPLOY_IN_WINDOW_ACTION } from './action-ids.js';
 import { context, esc, finishMessage, section, truncate, type SlackMessage } from './blocks.js';

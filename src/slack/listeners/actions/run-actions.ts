@@ -10,7 +10,7 @@ import type {
   RespondFn,
   SlackActionMiddlewareArgs,
 } from '@slack/bolt';
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeError, type Refusal } from '../../../base/errors.js';
 import type { VoteDecision } from '../../../store/run-types.js';
 import { ACTIONS } from '../../renderers/action-ids.js';

@@ -5,7 +5,7 @@
  * Revert with down.sql both register through here.
  */
 import type { App } from '@slack/bolt';
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeError, type Refusal } from '../../../base/errors.js';
 import type { ListenerContext } from '../context.js';
 

@@ -4,7 +4,7 @@
  * scheduled window is announced in the team channel.
  */
 import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeError, type Refusal } from '../../../base/errors.js';
 import type { WindowScheduled } from '../../../core/index.js';
 import { WINDOW_DURATIONS, WINDOW_VIEW } from '../../renderers/action-ids.js';
