@@ -24,6 +24,8 @@ interface Ran {
   bundleFiles: string[];
   /** Packages under node_modules the process loaded. */
   packages: Set<string>;
+  /** Node's own modules the process loaded (`internal/deps/undici/undici`, …). */
+  nodeInternals: Set<string>;
 }
 
 let work: string;
@@ -60,7 +62,9 @@ function bundled(args: string[], env: Record<string, string> = {}): Ran {
   const urls = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
   const bundleFiles: string[] = [];
   const packages = new Set<string>();
+  const nodeInternals = new Set<string>();
   for (const url of urls) {
+    if (url.startsWith('node-internal:')) nodeInternals.add(url.slice('node-internal:'.length));
     if (!url.startsWith('file:')) continue;
     const path = fileURLToPath(url);
     if (path.startsWith(`${outdir}/`)) bundleFiles.push(relative(outdir, path));
@@ -69,7 +73,7 @@ function bundled(args: string[], env: Record<string, string> = {}): Ran {
       if (nm) packages.add(nm[1] as string);
     }
   }
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, bundleFiles, packages };
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, bundleFiles, packages, nodeInternals };
 }
 
 /** The sources, through tsx, for comparison. */
@@ -181,6 +185,10 @@ describe('the bundled drawbridge CLI', () => {
       expect(d.code).toBe(0);
       expect(d.packages.has('better-sqlite3')).toBe(true);
       for (const p of ['libpg-query', '@slack/bolt', 'echarts']) expect(d.packages.has(p)).toBe(false);
+      // pg takes its Node path without asking the global Response, which loads Node's fetch
+      // (scripts/bundle-cli.ts pgStreamOnNode).
+      expect(d.nodeInternals.has('net')).toBe(true);
+      expect([...d.nodeInternals].filter((m) => m.includes('undici'))).toEqual([]);
       // The run and window services are a chunk deploy does not load; execa is another.
       expect(d.bundleFiles.some((f) => f.startsWith('chunks/compose-core-'))).toBe(false);
       expect(d.bundleFiles.some((f) => f.startsWith('chunks/execa-'))).toBe(false);
