@@ -80,7 +80,7 @@ function bundled(args: string[], env: Record<string, string> = {}): Ran {
 function fromSources(
   args: string[],
   env: Record<string, string> = {},
-): Omit<Ran, 'bundleFiles' | 'packages'> {
+): Omit<Ran, 'bundleFiles' | 'packages' | 'nodeInternals'> {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: root,
     encoding: 'utf8',
