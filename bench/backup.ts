@@ -25,6 +25,7 @@ import { formatBytes } from '../src/migrations/review/impact-estimate.js';
 import type { StepContext } from '../src/core/pipeline/run-context.js';
 import { backupStep } from '../src/core/pipeline/steps/backup-step.js';
 import { LocalExecutor } from '../src/exec/local-executor.js';
+import { choosePgClient, type PgClient } from '../src/core/backup/pg-client.js';
 import { databaseUrl, startCluster, stopCluster, type ClusterInfo } from '../test/support/pg-cluster.js';
 
 const run = promisify(execFile);
@@ -79,8 +80,30 @@ async function createDatabase(cluster: ClusterInfo, scale: number): Promise<{ ur
   return { url, bytes: Number(size.rows[0]?.n ?? 0) };
 }
 
+/**
+ * The client tools a deploy's preflight chooses for this server (pg-client.ts, as
+ * preflight-checks.ts asks): the backup step runs those, not whatever `pg_dump` PATH names first
+ * (on Debian a Perl wrapper that picks a version on each call).
+ */
+async function preflightClient(url: string): Promise<PgClient> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const v = await c.query<{ n: string }>("select current_setting('server_version_num') as n");
+  await c.end();
+  const executor = new LocalExecutor({ baseEnv: { PATH: process.env.PATH ?? '' } });
+  const choice = await choosePgClient(executor, Number(v.rows[0]?.n));
+  if (choice.kind !== 'chosen') throw new Error(choice.message);
+  return choice.client;
+}
+
 /** The real backup step, given what it reads of a run's context (no Slack, no store). */
-function stepContext(url: string, dir: string, runId: string, format: 'custom' | 'directory'): StepContext {
+function stepContext(
+  url: string,
+  dir: string,
+  runId: string,
+  format: 'custom' | 'directory',
+  client: PgClient,
+): StepContext {
   const executor = new LocalExecutor({ baseEnv: { PATH: process.env.PATH ?? '' } });
   const env = {
     criticalTables: ['pgbench_branches', 'pgbench_tellers'],
@@ -93,7 +116,7 @@ function stepContext(url: string, dir: string, runId: string, format: 'custom' |
     run: { id: runId, environment: 'bench' },
     target: { url, executorUrl: url, executor },
     env,
-    report: { preflight: [] },
+    report: { preflight: [{ id: 'pg_dump', status: 'ok', message: '', client }] },
     scratch: { warnings: [], maintenanceOn: false },
     signal: new AbortController().signal,
     progress: ignore,
@@ -122,6 +145,7 @@ async function bareSequence(
 async function oneRun(
   cluster: ClusterInfo,
   url: string,
+  client: PgClient,
   work: string,
   v: Variant,
   i: number,
@@ -130,7 +154,7 @@ async function oneRun(
   mkdirSync(dir, { recursive: true });
   const t0 = performance.now();
   if (v === 'step-custom' || v === 'step-directory') {
-    await backupStep(stepContext(url, dir, `b${i}`, v === 'step-custom' ? 'custom' : 'directory'));
+    await backupStep(stepContext(url, dir, `b${i}`, v === 'step-custom' ? 'custom' : 'directory', client));
   } else {
     await bareSequence(cluster, join(dir, 'bare.dump'), v === 'bare-custom' ? 'custom' : 'directory');
   }
@@ -152,11 +176,12 @@ export async function benchBackup(opts: BackupBenchOptions = {}): Promise<string
       'step-directory': [],
       'bare-directory': [],
     };
-    await oneRun(cluster, url, work, 'step-custom', -1); // warm the cache once, not counted
+    const client = await preflightClient(url);
+    await oneRun(cluster, url, client, work, 'step-custom', -1); // warm the cache once, not counted
     for (let i = 0; i < rounds; i += 1) {
       // Alternating order: each variant runs first as often as last.
       const order = i % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
-      for (const v of order) times[v].push(await oneRun(cluster, url, work, v, i));
+      for (const v of order) times[v].push(await oneRun(cluster, url, client, work, v, i));
     }
     const m = (v: Variant): number => median(times[v]);
     const spread = (v: Variant): string => `${secs(Math.min(...times[v]))}–${secs(Math.max(...times[v]))}`;

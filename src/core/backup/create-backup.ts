@@ -50,6 +50,12 @@ export interface BackupOptions {
   psqlCommand?: string;
   /** Periodic progress reports at most this often (default PROGRESS_INTERVAL_MS, one a second). */
   progressIntervalMs?: number;
+  /**
+   * Work done while pg_dump runs that this backup cannot count without (the backup step's snapshot):
+   * awaited once the dump is verified, before the copy-off and the retention touch anything. If it
+   * failed, the new dump is removed and its error thrown.
+   */
+  alongside?: Promise<unknown>;
 }
 
 /** A verified backup. */
@@ -131,6 +137,12 @@ export async function createBackup(opts: BackupOptions): Promise<BackupRecord> {
     await removeQuietly(executor, path);
     throw err;
   });
+  if (opts.alongside) {
+    await opts.alongside.catch(async (err: unknown) => {
+      await removeQuietly(executor, path);
+      throw err;
+    });
+  }
   const record: BackupRecord = {
     environment: opts.environment,
     runId: opts.runId,

@@ -152,6 +152,29 @@ describe('createBackup', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('counts a dump only once the work beside it succeeded; if it failed, removes the dump and keeps the older ones', async () => {
+    const dir = join(work, 'alongside');
+    const clock = new ManualClock(START);
+    const older = await createBackup(options(dir, { runId: 'old', keep: 1, clock }));
+    await clock.advance(60_000);
+    let settled = false;
+    const beside = new Promise((resolve) => setTimeout(resolve, 50)).then(() => {
+      settled = true;
+    });
+    const ok = await createBackup(options(dir, { runId: 'ok', keep: 2, clock, alongside: beside }));
+    expect(settled).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual([older.fileName, ok.fileName].sort());
+    await clock.advance(60_000);
+    // keep: 1 would remove both older backups; the failure beside the dump leaves them and no new file.
+    const failed = Promise.reject(Object.assign(new Error('snapshot failed'), { code: 'SNAPSHOT_FAILED' }));
+    failed.catch(() => undefined);
+    const err = await createBackup(options(dir, { runId: 'bad', keep: 1, clock, alongside: failed })).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'SNAPSHOT_FAILED', message: 'snapshot failed' });
+    expect(readdirSync(dir).sort()).toEqual([older.fileName, ok.fileName].sort());
+  });
+
   it('stops with BACKUP_CANCELLED when aborted', async () => {
     await expect(
       createBackup(options(join(work, 'aborted'), { signal: AbortSignal.abort() })),

@@ -1,7 +1,7 @@
 /**
- * Step 4: the backup. A snapshot is taken first (the schema, exact row counts of the critical tables
- * and catalogue estimates for the others), so a restore can be compared with the database as it was;
- * then pg_dump, checksum and verification in one read, copy-off, retention. The record, with the
+ * Step 4: the backup. A snapshot (the schema, exact row counts of the critical tables and catalogue
+ * estimates for the others), so a restore can be compared with the database as it was, is read while
+ * pg_dump runs; then checksum and verification in one read, copy-off, retention. The record, with the
  * exact restore command, is stored on the run and posted in the thread.
  */
 import { describeError } from '../../../base/errors.js';
@@ -21,11 +21,19 @@ export async function backupStep(ctx: StepContext): Promise<StepOutcome> {
   const commands = client
     ? { pgDumpCommand: client.pgDump, pgRestoreCommand: client.pgRestore, psqlCommand: client.psql }
     : {};
-  ctx.progress('Taking a schema and row-count snapshot (exact for the critical tables)');
+  ctx.progress('Taking a schema and row-count snapshot (exact for the critical tables), beside the dump');
   // The snapshot and the dump run on the target's executor, given the database as that host sees it.
-  // Exact counts only where they matter: counting every row would cost as much as the dump.
+  // Exact counts only where they matter: counting every row would cost as much as the dump. The
+  // snapshot is read while pg_dump runs (both start together, so both see the database of the same
+  // moment); the backup counts only once it is there (createBackup's `alongside`), and a snapshot that
+  // fails stops the dump.
   const schema = quoteIdent(parseDatabaseUrl(target.url, 'drawbridge backup').schema);
-  const [counted, snapshotRead] = await Promise.allSettled([
+  const stopDump = new AbortController();
+  const onCancel = (): void => stopDump.abort(ctx.signal.reason);
+  if (ctx.signal.aborted) onCancel();
+  else ctx.signal.addEventListener('abort', onCancel, { once: true });
+  let snapshotError: { error: unknown } | undefined;
+  const snapshotting = Promise.allSettled([
     countRows(target.url, env.criticalTables),
     snapshotDatabase({
       executor: target.executor,
@@ -34,11 +42,17 @@ export async function backupStep(ctx: StepContext): Promise<StepOutcome> {
       exactTables: env.criticalTables.map((t) => `${schema}.${quoteIdent(t)}`),
       ...commands,
     }),
-  ]);
-  if (counted.status === 'rejected') throw counted.reason;
-  if (snapshotRead.status === 'rejected') throw snapshotRead.reason;
-  const snapshot = snapshotRead.value;
-  ctx.scratch.countsBefore = counted.value;
+  ]).then(([counted, snapshotRead]) => {
+    // Both reads have ended before a failure is reported (nothing of the snapshot left running).
+    if (counted.status === 'fulfilled' && snapshotRead.status === 'fulfilled')
+      return { counts: counted.value, snapshot: snapshotRead.value };
+    const reason: unknown =
+      counted.status === 'rejected' ? counted.reason : (snapshotRead as PromiseRejectedResult).reason;
+    snapshotError = { error: reason };
+    stopDump.abort(reason);
+    throw reason;
+  });
+  snapshotting.catch(() => undefined); // awaited through the backup below
   let record;
   try {
     record = await createBackup({
@@ -53,12 +67,14 @@ export async function backupStep(ctx: StepContext): Promise<StepOutcome> {
       format: env.backup.format,
       jobs: env.backup.jobs,
       ...commands,
-      signal: ctx.signal,
+      signal: stopDump.signal,
       clock: ctx.deps.clock,
       onProgress: progressForwarder(ctx, 'backup'),
+      alongside: snapshotting,
     });
   } catch (err) {
     if (err instanceof BackupCopyOffError) {
+      const { snapshot } = await snapshotting;
       store(ctx, { ...err.record, snapshot, ...(client ? { client } : {}) });
       throw new StepStopped(err.code, err.message, false, {
         cause: err,
@@ -66,8 +82,14 @@ export async function backupStep(ctx: StepContext): Promise<StepOutcome> {
       });
     }
     if (ctx.signal.aborted) throw new RunCancelled('The backup was cancelled');
+    // The snapshot's own failure, as it was when the snapshot came first (the dump stopped for it).
+    if (snapshotError) throw snapshotError.error;
     throw new StepStopped('BACKUP_FAILED', describeError(err), false, { cause: err });
+  } finally {
+    ctx.signal.removeEventListener('abort', onCancel);
   }
+  const { counts, snapshot } = await snapshotting;
+  ctx.scratch.countsBefore = counts;
   store(ctx, { ...record, snapshot, ...(client ? { client } : {}) });
   for (const w of record.warnings) ctx.scratch.warnings.push(`backup: ${w}`);
   const lines = [
