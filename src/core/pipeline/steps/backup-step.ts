@@ -24,9 +24,9 @@ export async function backupStep(ctx: StepContext): Promise<StepOutcome> {
   ctx.progress('Taking a schema and row-count snapshot (exact for the critical tables), beside the dump');
   // The snapshot and the dump run on the target's executor, given the database as that host sees it.
   // Exact counts only where they matter: counting every row would cost as much as the dump. The
-  // snapshot is read while pg_dump runs (both start together, so both see the database of the same
-  // moment); the backup counts only once it is there (createBackup's `alongside`), and a snapshot that
-  // fails stops the dump.
+  // snapshot is read while pg_dump runs (both start together, so both read the database at about
+  // the same moment); the backup counts only once it is there (createBackup's `alongside`), and a
+  // snapshot that fails stops the dump.
   const schema = quoteIdent(parseDatabaseUrl(target.url, 'drawbridge backup').schema);
   const stopDump = new AbortController();
   const onCancel = (): void => stopDump.abort(ctx.signal.reason);
