@@ -2,7 +2,8 @@
  * The backup step reads its snapshot (schema, exact counts of the critical tables) while pg_dump
  * runs: on a real database the record carries both and the snapshot matches the dumped database; a
  * snapshot that fails stops the dump, leaves no file, and the step reports the snapshot's own error;
- * a cancelled run stops both.
+ * a dump that fails is reported once the snapshot has ended (as the snapshot's failure when both
+ * fail, as when the snapshot came first); a cancelled run stops both.
  */
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,15 +41,28 @@ interface Seen {
   scratch: { countsBefore?: Record<string, number | null>; warnings: string[] };
 }
 
+/** An executable script in the work directory. */
+function script(name: string, body: string): string {
+  const path = join(work, name);
+  writeFileSync(path, `#!/bin/sh\n${body}\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
 /** What the step reads of a run (no Slack, no store), with the client tools the preflight chose. */
-function stepContext(dir: string, psql: string, signal = new AbortController().signal): Seen {
+function stepContext(
+  dir: string,
+  psql: string,
+  signal = new AbortController().signal,
+  pgDump = join(bin, 'pg_dump'),
+): Seen {
   const stored: StoredBackup[] = [];
   const progress: string[] = [];
   const scratch = { warnings: [] as string[], maintenanceOn: false };
   const client = {
     binDir: bin,
     source: 'standard',
-    pgDump: join(bin, 'pg_dump'),
+    pgDump,
     pgRestore: join(bin, 'pg_restore'),
     psql,
     major: 15,
@@ -91,14 +105,36 @@ describe('the backup step', () => {
   it('stops the dump when the snapshot fails, leaves no file and says why', async () => {
     const dir = join(work, 'snapshot-fails');
     // A psql that fails: the snapshot's exact counts cannot be read (the dump itself needs no psql).
-    const badPsql = join(work, 'psql-that-fails');
-    writeFileSync(badPsql, '#!/bin/sh\necho "psql: could not read the counts" >&2\nexit 2\n');
-    chmodSync(badPsql, 0o755);
+    const badPsql = script('psql-that-fails', 'echo "psql: could not read the counts" >&2\nexit 2');
     const seen = stepContext(dir, badPsql);
     const err = await backupStep(seen.ctx).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'SNAPSHOT_FAILED' });
     expect(String((err as Error).message)).toContain('could not read the counts');
     expect(seen.stored).toEqual([]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('reports a failed dump once the snapshot has ended, and leaves no file', async () => {
+    const dir = join(work, 'dump-fails');
+    // pg_dump fails for the backup's custom format only; the snapshot's schema dump works.
+    const pgDump = script(
+      'pg_dump-custom-fails',
+      `case "$*" in *--format=custom*) echo "pg_dump: disk quota exceeded" >&2; exit 1;; esac\nexec ${join(bin, 'pg_dump')} "$@"`,
+    );
+    const seen = stepContext(dir, join(bin, 'psql'), undefined, pgDump);
+    const err = await backupStep(seen.ctx).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'BACKUP_FAILED' });
+    expect(String((err as Error).message)).toContain('disk quota exceeded');
+    expect(seen.stored).toEqual([]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('reports a pg_dump that fails for both as the snapshot failing, as when the snapshot came first', async () => {
+    const dir = join(work, 'pg-dump-broken');
+    const pgDump = script('pg_dump-broken', 'echo "pg_dump: broken" >&2; exit 1');
+    const seen = stepContext(dir, join(bin, 'psql'), undefined, pgDump);
+    const err = await backupStep(seen.ctx).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'SNAPSHOT_FAILED' });
     expect(readdirSync(dir)).toEqual([]);
   });
 

@@ -82,7 +82,9 @@ export async function backupStep(ctx: StepContext): Promise<StepOutcome> {
       });
     }
     if (ctx.signal.aborted) throw new RunCancelled('The backup was cancelled');
-    // The snapshot's own failure, as it was when the snapshot came first (the dump stopped for it).
+    // The dump failed or was stopped: the snapshot (short) ends before the step reports, so that
+    // nothing of it is left running, and its own failure is reported as when it came first.
+    await snapshotting.catch(() => undefined);
     if (snapshotError) throw snapshotError.error;
     throw new StepStopped('BACKUP_FAILED', describeError(err), false, { cause: err });
   } finally {
