@@ -6,12 +6,13 @@
  * loading (what each command loads is recorded by test/support/module-trace.mjs).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleCli } from '../../scripts/bundle-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { twoMigrationEnvironment } from '../support/cli-environment.js';
+import type { TestDatabase } from '../support/postgres.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const fixture = join(root, 'test/fixtures/deploy/migrations');
@@ -150,24 +151,7 @@ describe('the bundled drawbridge CLI', () => {
     let env: Record<string, string>;
 
     beforeAll(async () => {
-      db = await createTestDatabase('bundle');
-      const migrations = join(work, 'migrations');
-      for (const [name, sql] of [
-        ['20250101000000_init', 'CREATE TABLE "Item" (id SERIAL PRIMARY KEY, name TEXT NOT NULL);\n'],
-        ['20250102000000_more', 'ALTER TABLE "Item" ADD COLUMN note TEXT;\n'],
-      ] as const) {
-        mkdirSync(join(migrations, name), { recursive: true });
-        writeFileSync(join(migrations, name, 'migration.sql'), sql);
-      }
-      writeFileSync(
-        join(work, 'drawbridge.yml'),
-        `slack: { channel: C0MIGRATE1 }\nenvironments:\n  staging:\n    database: { urlEnv: BUNDLE_DATABASE_URL }\n    migrations: ${migrations}\n`,
-      );
-      env = {
-        DRAWBRIDGE_CONFIG: join(work, 'drawbridge.yml'),
-        DRAWBRIDGE_DATA_DIR: join(work, 'data'),
-        BUNDLE_DATABASE_URL: db.url,
-      };
+      ({ db, env } = await twoMigrationEnvironment(work, 'bundle'));
     });
 
     afterAll(async () => {

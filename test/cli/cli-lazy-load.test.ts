@@ -5,11 +5,12 @@
  * loads through test/support/module-trace.mjs. Behaviour only: no timings are asserted.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { twoMigrationEnvironment } from '../support/cli-environment.js';
+import type { TestDatabase } from '../support/postgres.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const HEAVY = [
@@ -125,24 +126,7 @@ describe('the CLI loads what a command needs, when it runs', () => {
     let env: Record<string, string>;
 
     beforeAll(async () => {
-      db = await createTestDatabase('lazy');
-      const migrations = join(work, 'migrations');
-      for (const [name, sql] of [
-        ['20250101000000_init', 'CREATE TABLE "Item" (id SERIAL PRIMARY KEY, name TEXT NOT NULL);\n'],
-        ['20250102000000_more', 'ALTER TABLE "Item" ADD COLUMN note TEXT;\n'],
-      ] as const) {
-        mkdirSync(join(migrations, name), { recursive: true });
-        writeFileSync(join(migrations, name, 'migration.sql'), sql);
-      }
-      writeFileSync(
-        join(work, 'drawbridge.yml'),
-        `slack: { channel: C0MIGRATE1 }\nenvironments:\n  staging:\n    database: { urlEnv: LAZY_DATABASE_URL }\n    migrations: ${migrations}\n`,
-      );
-      env = {
-        DRAWBRIDGE_CONFIG: join(work, 'drawbridge.yml'),
-        DRAWBRIDGE_DATA_DIR: join(work, 'data'),
-        LAZY_DATABASE_URL: db.url,
-      };
+      ({ db, env } = await twoMigrationEnvironment(work, 'lazy'));
     });
 
     afterAll(async () => {
