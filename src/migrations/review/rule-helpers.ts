@@ -13,20 +13,10 @@ export interface ExistingAlter {
   cmds: AlterTableCmd[];
 }
 
-/** Per file, each statement's answer to existingAlter (asked by some twenty rules). */
-const existing = new WeakMap<FileContext, Map<ParsedStatement, ExistingAlter | null>>();
-
 /** The ALTER TABLE of a statement when it targets a pre-existing table; undefined otherwise. */
 export function existingAlter(stmt: ParsedStatement, ctx: FileContext): ExistingAlter | undefined {
-  let answers = existing.get(ctx);
-  if (!answers) existing.set(ctx, (answers = new Map()));
-  let answer = answers.get(stmt);
-  if (answer === undefined) {
-    const alter = anyAlter(stmt);
-    answer = alter && !ctx.isNewTable(alter.relation, stmt.index) ? alter : null;
-    answers.set(stmt, answer);
-  }
-  return answer ?? undefined;
+  const alter = anyAlter(stmt);
+  return alter && !ctx.isNewTable(alter.relation, stmt.index) ? alter : undefined;
 }
 
 /**
