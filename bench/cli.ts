@@ -184,28 +184,29 @@ class DeployBench {
    */
   async bareProcess(dir: string, url: string): Promise<Proc> {
     const script = join(this.work, 'bare-loop.mjs');
-    writeFileSync(
-      script,
-      [
-        `import { randomUUID } from 'node:crypto';`,
-        `import pg from ${JSON.stringify(pathToFileURL(join(ROOT, 'node_modules/pg/esm/index.mjs')).href)};`,
-        `import { readMigrationsFolder } from ${JSON.stringify(pathToFileURL(join(ROOT, 'dist/src/migrations/folder.js')).href)};`,
-        `import { LEDGER_DDL } from ${JSON.stringify(pathToFileURL(join(ROOT, 'dist/src/migrations/ledger.js')).href)};`,
-        `const folder = await readMigrationsFolder(process.env.BENCH_DIR);`,
-        `const c = new pg.Client({ connectionString: process.env.BENCH_DATABASE_URL });`,
-        `await c.connect();`,
-        `await c.query('SELECT pg_advisory_lock(72707369)');`,
-        `await c.query(LEDGER_DDL);`,
-        `for (const m of folder.migrations) {`,
-        `  const id = randomUUID();`,
-        `  await c.query('INSERT INTO "_prisma_migrations" ("id","checksum","started_at","migration_name") VALUES ($1,$2,$3,$4)', [id, m.checksum, new Date(), m.name]);`,
-        `  await c.query(m.script ?? '');`,
-        `  await c.query('UPDATE "_prisma_migrations" SET "applied_steps_count" = ("applied_steps_count" + $1) WHERE "id" = $2', [1, id]);`,
-        `  await c.query('UPDATE "_prisma_migrations" SET "finished_at" = $1 WHERE "id" = $2', [new Date(), id]);`,
-        `}`,
-        `await c.end();`,
-      ].join('\n'),
-    );
+    if (!existsSync(script))
+      writeFileSync(
+        script,
+        [
+          `import { randomUUID } from 'node:crypto';`,
+          `import pg from ${JSON.stringify(pathToFileURL(join(ROOT, 'node_modules/pg/esm/index.mjs')).href)};`,
+          `import { readMigrationsFolder } from ${JSON.stringify(pathToFileURL(join(ROOT, 'dist/src/migrations/folder.js')).href)};`,
+          `import { LEDGER_DDL } from ${JSON.stringify(pathToFileURL(join(ROOT, 'dist/src/migrations/ledger.js')).href)};`,
+          `const folder = await readMigrationsFolder(process.env.BENCH_DIR);`,
+          `const c = new pg.Client({ connectionString: process.env.BENCH_DATABASE_URL });`,
+          `await c.connect();`,
+          `await c.query('SELECT pg_advisory_lock(72707369)');`,
+          `await c.query(LEDGER_DDL);`,
+          `for (const m of folder.migrations) {`,
+          `  const id = randomUUID();`,
+          `  await c.query('INSERT INTO "_prisma_migrations" ("id","checksum","started_at","migration_name") VALUES ($1,$2,$3,$4)', [id, m.checksum, new Date(), m.name]);`,
+          `  await c.query(m.script ?? '');`,
+          `  await c.query('UPDATE "_prisma_migrations" SET "applied_steps_count" = ("applied_steps_count" + $1) WHERE "id" = $2', [1, id]);`,
+          `  await c.query('UPDATE "_prisma_migrations" SET "finished_at" = $1 WHERE "id" = $2', [new Date(), id]);`,
+          `}`,
+          `await c.end();`,
+        ].join('\n'),
+      );
     const r = await run(process.execPath, [script], { BENCH_DATABASE_URL: url, BENCH_DIR: dir });
     if (r.code !== 0) throw new Error(`the bare loop process failed (${r.code}): ${r.stderr.slice(-2000)}`);
     return r;
