@@ -25,33 +25,110 @@ export const statements: readonly string[] = [
 const DEFINING = new Set(statements);
 
 /**
- * Identifiers written in the statement text. The parser has already truncated long names to 63
- * bytes, so the check reads the source: quoted identifiers and bare words, skipping string
- * literals, dollar-quoted bodies and comments.
+ * Identifiers over 63 bytes written in the statement text, in order of first appearance. The parser
+ * has already truncated long names to 63 bytes, so the check reads the source: quoted identifiers
+ * (`""` is one quote) and bare words, skipping string literals, dollar-quoted bodies and comments.
+ *
+ * One pass over the text. It reads text as the regular expression it replaces did (kept in the
+ * rule's test as the reference): an unclosed literal, quoted name, comment or dollar quote is
+ * skipped one character at a time, and a literal or quoted name that runs off the end closes at the
+ * first quote of its last doubled quote, as that expression's backtracking did.
  */
-function identifiersInText(sql: string): string[] {
-  const out: string[] = [];
-  const re =
-    /'(?:[^']|'')*'|\$([A-Za-z_]*)\$[\s\S]*?\$\1\$|--[^\n]*|\/\*[\s\S]*?\*\/|"((?:[^"]|"")*)"|([A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*)/g;
-  for (let m = re.exec(sql); m; m = re.exec(sql)) {
-    if (m[2] !== undefined) out.push(m[2].replace(/""/g, '"'));
-    else if (m[3] !== undefined) out.push(m[3]);
+export function longIdentifiers(sql: string): string[] {
+  const out = new Set<string>();
+  const n = sql.length;
+  let i = 0;
+  while (i < n) {
+    const c = sql.charCodeAt(i);
+    if (c === QUOTE || c === APOSTROPHE) {
+      const close = closingQuote(sql, i, c);
+      if (close < 0) {
+        i++;
+        continue;
+      }
+      if (c === QUOTE && close - i - 1 > 21) {
+        const name = sql.slice(i + 1, close).replaceAll('""', '"');
+        if (byteLength(name) > MAX_BYTES) out.add(name);
+      }
+      i = close + 1;
+    } else if (c === HYPHEN && sql.charCodeAt(i + 1) === HYPHEN) {
+      const nl = sql.indexOf('\n', i);
+      i = nl < 0 ? n : nl;
+    } else if (c === SLASH && sql.charCodeAt(i + 1) === STAR) {
+      const close = sql.indexOf('*/', i + 2);
+      i = close < 0 ? i + 1 : close + 2;
+    } else if (c === DOLLAR) {
+      i = afterDollarQuote(sql, i);
+    } else if (isWordStart(c)) {
+      let j = i + 1;
+      while (j < n && isWordPart(sql.charCodeAt(j))) j++;
+      // A name over 63 bytes has more than 21 UTF-16 units (at most 3 bytes each).
+      if (j - i > 21) {
+        const name = sql.slice(i, j);
+        if (byteLength(name) > MAX_BYTES) out.add(name);
+      }
+      i = j;
+    } else {
+      i++;
+    }
   }
-  return out;
+  return [...out];
+}
+
+const MAX_BYTES = 63;
+const QUOTE = 34;
+const APOSTROPHE = 39;
+const HYPHEN = 45;
+const SLASH = 47;
+const STAR = 42;
+const DOLLAR = 36;
+
+/** `[A-Za-z_]` or any non-ASCII unit. */
+function isWordStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c >= 0x80;
+}
+
+/** `[A-Za-z0-9_$]` or any non-ASCII unit. */
+function isWordPart(c: number): boolean {
+  return isWordStart(c) || (c >= 48 && c <= 57) || c === DOLLAR;
+}
+
+function byteLength(s: string): number {
+  for (let k = 0; k < s.length; k++) if (s.charCodeAt(k) >= 0x80) return Buffer.byteLength(s, 'utf8');
+  return s.length;
 }
 
 /**
- * Whether the text could hold an identifier over 63 bytes. In ASCII text a byte is a character, so
- * such an identifier is a run of at least 64, bare or between double quotes (`""` counts once); text
- * with any other character is always scanned. Most statements have neither and skip the scan below.
+ * The index of the quote that closes the literal or quoted name opened at `open` (a doubled quote
+ * inside is one character of it), or -1 when there is none.
  */
-const MAYBE_LONG = /[^\0-\x7f]|[A-Za-z0-9_$]{64}|"(?:[^"]|""){64}/;
+function closingQuote(sql: string, open: number, q: number): number {
+  const quote = q === QUOTE ? '"' : "'";
+  let lastDoubled = -1;
+  for (let k = sql.indexOf(quote, open + 1); k >= 0; k = sql.indexOf(quote, k + 2)) {
+    if (sql.charCodeAt(k + 1) !== q) return k;
+    lastDoubled = k;
+  }
+  return lastDoubled;
+}
+
+/** After a dollar-quoted body (`$tag$ … $tag$`) starting at `i`, or `i + 1` when there is none. */
+function afterDollarQuote(sql: string, i: number): number {
+  let j = i + 1;
+  while (j < sql.length) {
+    const c = sql.charCodeAt(j);
+    if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95)) break;
+    j++;
+  }
+  if (sql.charCodeAt(j) !== DOLLAR) return i + 1;
+  const tag = sql.slice(i, j + 1);
+  const close = sql.indexOf(tag, j + 1);
+  return close < 0 ? i + 1 : close + tag.length;
+}
 
 export function check(stmt: ParsedStatement, _ctx: FileContext): RuleHit[] {
   if (!DEFINING.has(Object.keys(stmt.node)[0] ?? '')) return [];
-  if (!MAYBE_LONG.test(stmt.text)) return [];
-  const long = [...new Set(identifiersInText(stmt.text))].filter((n) => Buffer.byteLength(n, 'utf8') > 63);
-  return long.map((name) => ({
+  return longIdentifiers(stmt.text).map((name) => ({
     message: `Identifier "${name}" is ${Buffer.byteLength(name, 'utf8')} bytes; PostgreSQL silently truncates it to 63, so later migrations and Prisma look for a name that does not exist.`,
     help: "Shorten the name, for example with Prisma's map: argument.",
   }));
