@@ -253,11 +253,14 @@ function isEntryPoint(): boolean {
   }
 }
 
-if (isEntryPoint()) {
-  const code = await runCli(process.argv.slice(2), {
+/** Runs the command line on this process's arguments and standard streams; sets its exit code. */
+export async function cliMain(): Promise<void> {
+  process.exitCode = await runCli(process.argv.slice(2), {
     out: (t) => process.stdout.write(`${t}\n`),
     err: (t) => process.stderr.write(`${t}\n`),
     errIsTTY: process.stderr.isTTY === true,
   });
-  process.exitCode = code;
 }
+
+// Run from the sources (`tsx src/cli/main.ts`); the built bin (scripts/cli-launcher.ts) calls cliMain.
+if (isEntryPoint()) void cliMain();

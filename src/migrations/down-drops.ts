@@ -6,6 +6,9 @@
 import { alterCommands, alterTable, droppedObjects, relationKey, relationLabel } from './review/ast.js';
 import { parseMigrationSql } from './review/parse-sql.js';
 
+/** Load before `downDrops` (the parser loads once). */
+export { loadParser } from './review/parse-sql.js';
+
 /** One object a down.sql drops. `key` is `schema.name` (`schema.table.column` for a column). */
 export interface DownDrop {
   readonly kind: 'table' | 'column' | 'index' | 'type';
@@ -27,7 +30,7 @@ const KINDS: Record<string, DownDrop['kind'] | undefined> = {
   OBJECT_TYPE: 'type',
 };
 
-/** Parses a down.sql and lists what it drops, in file order. Pure. */
+/** Parses a down.sql and lists what it drops, in file order. Pure; after `loadParser()`. */
 export function downDrops(sql: string): DownDropsOutcome {
   const parsed = parseMigrationSql(sql);
   if (!parsed.ok) return { ok: false, message: `${parsed.message} (line ${parsed.line})` };

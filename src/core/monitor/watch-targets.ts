@@ -38,7 +38,8 @@ export async function watchTargets(dir: string, names: readonly string[]): Promi
   const tables = new Set<string>();
   const indexes = new Set<string>();
   // The SQL parser loads on first use (a CLI deploy or status needs none).
-  const { parseMigrationSql } = await import('../../migrations/review/parse-sql.js');
+  const { loadParser, parseMigrationSql } = await import('../../migrations/review/parse-sql.js');
+  await loadParser();
   for (const name of names) {
     let sql: string;
     try {

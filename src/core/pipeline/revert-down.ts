@@ -109,7 +109,8 @@ export async function previewRevert(deps: CoreDeps, runId: string): Promise<Reve
     const drops: RevertDrop[] = [];
     const problems: string[] = [];
     // The SQL parser loads on first use (a CLI deploy or status needs none).
-    const { downDrops } = await import('../../migrations/down-drops.js');
+    const { downDrops, loadParser } = await import('../../migrations/down-drops.js');
+    await loadParser();
     for (const name of migrations) {
       const parsed = downDrops((await readDownSql(target.config.migrations, name)) ?? '');
       if (!parsed.ok) problems.push(`${name}/down.sql: ${parsed.message}`);

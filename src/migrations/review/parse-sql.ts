@@ -3,15 +3,7 @@
  * keeping each statement's text, position and the `-- drawbridge-ignore` directives written above it.
  * libpg-query reports byte offsets into the UTF-8 text; they are mapped back to string positions here.
  */
-import { createRequire } from 'node:module';
-import type { Node } from 'libpg-query';
-
-// libpg-query is a CommonJS package: required, not imported, so that Node does not first load and
-// run its scanner of CommonJS exports (which an import of CommonJS from an ES module costs) on
-// every `drawbridge review`.
-const { loadModule, parseSync } = createRequire(import.meta.url)(
-  'libpg-query',
-) as typeof import('libpg-query');
+import { loadModule, parseSync, type Node } from 'libpg-query';
 
 /** An ignore directive: `-- drawbridge-ignore <rule-id>[,<rule-id>...] <reason>`. */
 export interface IgnoreDirective {
@@ -38,12 +30,17 @@ export interface ParsedStatement {
 export type ParseOutcome =
   { ok: true; statements: ParsedStatement[] } | { ok: false; message: string; line: number; column: number };
 
-// The WASM parser loads once, when this module is first imported, so that parsing can be synchronous.
-await loadModule();
+// The WASM parser loads once, on the first `loadParser()`; parsing is then synchronous. (Not a
+// top-level await: the CLI is bundled as one CommonJS script, which has none.)
+let loading: Promise<void> | undefined;
+let loaded = false;
 
-/** Resolves when the parser is ready (it is, once this module has been imported). */
+/** Loads the parser (once); parseMigrationSql may be called after it resolves. */
 export function loadParser(): Promise<void> {
-  return Promise.resolve();
+  loading ??= loadModule().then(() => {
+    loaded = true;
+  });
+  return loading;
 }
 
 interface RawStmt {
@@ -54,8 +51,12 @@ interface RawStmt {
 
 const IGNORE_RE = /--\s*drawbridge-ignore\s+([A-Za-z0-9_,-]+)[ \t]*(.*)$/;
 
-/** Parses a whole file. Never throws on bad SQL: a syntax error becomes `{ ok: false }`. */
+/**
+ * Parses a whole file. Never throws on bad SQL: a syntax error becomes `{ ok: false }`. Throws when
+ * called before `loadParser()` has resolved (a mistake in Drawbridge, not in the SQL).
+ */
 export function parseMigrationSql(sql: string): ParseOutcome {
+  if (!loaded) throw new Error('the SQL parser is not loaded: await loadParser() before parsing');
   if (sql.trim() === '') return { ok: true, statements: [] };
   const text = new SourceText(sql);
   let tree: { stmts?: RawStmt[] };

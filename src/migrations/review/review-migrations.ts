@@ -9,6 +9,7 @@ import { DrawbridgeError, describeError } from '../../base/errors.js';
 import { alterCommands, alterTable, firstLine, relationKey } from './ast.js';
 import { classifyMigration, tableImpact } from './impact-estimate.js';
 import type { TableRef } from './impact-reader.js';
+import { loadParser } from './parse-sql.js';
 import type { FileContext } from './rule.js';
 import { analyzeSql } from './review-sql.js';
 import { statementTouches, touchLabel } from './table-effects.js';
@@ -37,6 +38,7 @@ export async function reviewMigrations(
   entries: MigrationEntry[],
   opts: ReviewMigrationsOptions = {},
 ): Promise<ReviewReport> {
+  await loadParser();
   const validated = new Set<string>();
   const results: ReviewResult[] = [];
   // Each file is parsed once; its syntax tree is dropped after this iteration (only the findings,

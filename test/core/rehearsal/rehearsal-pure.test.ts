@@ -8,7 +8,9 @@ import {
   shortName,
 } from '../../../src/core/rehearsal/describe-rehearsal.js';
 import type { RehearsalResult } from '../../../src/core/rehearsal/types.js';
-import { downDrops } from '../../../src/migrations/down-drops.js';
+import { downDrops, loadParser } from '../../../src/migrations/down-drops.js';
+
+beforeAll(() => loadParser());
 
 const HOUR = 3_600_000;
 const NOW = Date.UTC(2026, 11, 1, 9, 0);

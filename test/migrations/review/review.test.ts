@@ -13,6 +13,9 @@ import {
   reviewPath,
   reviewSql,
 } from '../../../src/migrations/review/index.js';
+import { loadParser } from '../../../src/migrations/review/parse-sql.js';
+
+beforeAll(() => loadParser());
 
 const PRISMA_SAFE: Record<string, string> = {
   'create table with indexes and foreign keys': `-- CreateEnum

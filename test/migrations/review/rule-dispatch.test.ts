@@ -8,9 +8,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_RULES } from '../../../src/migrations/review/all-rules.js';
-import { parseMigrationSql } from '../../../src/migrations/review/parse-sql.js';
+import { loadParser, parseMigrationSql } from '../../../src/migrations/review/parse-sql.js';
 import { analyzeSql } from '../../../src/migrations/review/review-sql.js';
 import { FileContext, type RuleModule } from '../../../src/migrations/review/rule.js';
+
+beforeAll(() => loadParser());
 
 const fixtures = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 

@@ -6,6 +6,9 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_RULES } from '../../../src/migrations/review/all-rules.js';
 import { reviewSql } from '../../../src/migrations/review/review-sql.js';
+import { loadParser } from '../../../src/migrations/review/parse-sql.js';
+
+beforeAll(() => loadParser());
 
 const rulesDir = fileURLToPath(new URL('../../../src/migrations/review/rules/', import.meta.url));
 
