@@ -7,7 +7,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { examples, longIdentifiers } from '../../../src/migrations/review/rules/identifier-too-long.js';
+import {
+  examples,
+  longIdentifiers,
+  mayHoldLongName,
+} from '../../../src/migrations/review/rules/identifier-too-long.js';
 
 /** The previous implementation: every identifier the expression finds, then those over 63 bytes. */
 function reference(sql: string): string[] {
@@ -104,10 +108,20 @@ describe('identifier-too-long scanner', () => {
       const expected = reference(sql);
       if (expected.length > 0) withLong++;
       expect([sql, longIdentifiers(sql)]).toEqual([sql, expected]);
+      // The quick test before the scan never hides a long name.
+      if (expected.length > 0) expect([sql, mayHoldLongName(sql)]).toEqual([sql, true]);
     }
     // The texts exercise both answers.
     expect(withLong).toBeGreaterThan(1000);
     expect(withLong).toBeLessThan(4900);
+  });
+
+  it('lets plain statements skip the scan', () => {
+    expect(mayHoldLongName('ALTER TABLE "User" ADD COLUMN "name" TEXT NOT NULL DEFAULT \'x\'')).toBe(false);
+    expect(mayHoldLongName(`CREATE TABLE ${'a'.repeat(63)} (id int)`)).toBe(false);
+    expect(mayHoldLongName(`CREATE TABLE ${'a'.repeat(64)} (id int)`)).toBe(true);
+    expect(mayHoldLongName(`CREATE TABLE "${'a b'.repeat(22)}" (id int)`)).toBe(true);
+    expect(mayHoldLongName('CREATE TABLE "é" (id int)')).toBe(true);
   });
 
   it('counts bytes, not characters, and a doubled quote once', () => {

@@ -126,8 +126,23 @@ function afterDollarQuote(sql: string, i: number): number {
   return close < 0 ? i + 1 : close + tag.length;
 }
 
+/**
+ * Whether the text could hold an identifier over 63 bytes: in ASCII text a byte is a character, so
+ * such a name is a run of at least 64 word characters, bare, or between double quotes (`""` counts
+ * once); text with any other character is always scanned. A regular expression runs as compiled code
+ * from the first statement, where the scanner above runs as bytecode in a short process, so most
+ * statements (no long run) are answered here. A bare run is tried only where it starts (the
+ * lookbehind), so the test is linear in the text.
+ */
+const MAYBE_LONG = /[^\0-\x7f]|(?<![A-Za-z0-9_$])[A-Za-z0-9_$]{64}|"(?:[^"]|""){64}/;
+
+export function mayHoldLongName(text: string): boolean {
+  return MAYBE_LONG.test(text);
+}
+
 export function check(stmt: ParsedStatement, _ctx: FileContext): RuleHit[] {
   if (!DEFINING.has(Object.keys(stmt.node)[0] ?? '')) return [];
+  if (!mayHoldLongName(stmt.text)) return [];
   return longIdentifiers(stmt.text).map((name) => ({
     message: `Identifier "${name}" is ${Buffer.byteLength(name, 'utf8')} bytes; PostgreSQL silently truncates it to 63, so later migrations and Prisma look for a name that does not exist.`,
     help: "Shorten the name, for example with Prisma's map: argument.",
