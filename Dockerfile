@@ -9,7 +9,7 @@ RUN apt-get update \
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
-COPY scripts/bundle-cli.ts ./scripts/
+COPY scripts/bundle-cli.ts scripts/cli-launcher.ts ./scripts/
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 

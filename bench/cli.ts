@@ -1,6 +1,6 @@
 /**
  * CLI benchmark (not a timed test): the `drawbridge` command line as users run it — the bundle,
- * `node dist/cli/drawbridge.js` (the package's `bin`; built here first unless `--no-build`), whole
+ * `node dist/cli/drawbridge.cjs` (the package's `bin`; built here first unless `--no-build`), whole
  * process — side by side with a reference, in alternating rounds, medians:
  * - `--help` against `node -e ""` (what starting Node costs at all);
  * - `review <dir>` over the corpus against squawk-cli (wall time and peak RSS, from `/usr/bin/time`);
@@ -32,7 +32,7 @@ import { runBareLoop } from './engine.js';
 import { generateReviewCorpus, squawkBinary } from './review.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(ROOT, 'dist/cli/drawbridge.js');
+const CLI = join(ROOT, 'dist/cli/drawbridge.cjs');
 const TIME = '/usr/bin/time';
 const COUNT = 820;
 /** Migrations deployed in latency mode (each costs ~4 round trips of `--latency` ms, on both sides). */

@@ -1,16 +1,25 @@
 /**
- * The bundled CLI (scripts/bundle-cli.ts → dist/cli/drawbridge.js, the package's `bin`) is the same
- * program as src/cli/main.ts: built here into a directory of its own, it is run as a real process
- * against the same fixtures and a real database, and must answer byte for byte what the sources
- * answer (help, a review, usage and configuration errors), apply migrations, and keep main.ts's lazy
- * loading (what each command loads is recorded by test/support/module-trace.mjs).
+ * The bundled CLI (scripts/bundle-cli.ts → dist/cli/cli.cjs, started by dist/cli/drawbridge.cjs, the
+ * package's `bin`, with V8's code cache) is the same program as src/cli/main.ts: built here into a
+ * directory of its own, it is run as a real process against the same fixtures and a real database,
+ * and must answer byte for byte what the sources answer (help, a review, usage and configuration
+ * errors), apply migrations, and keep main.ts's lazy loading: what each command loads (packages left
+ * outside the bundle, Node's own modules) is recorded by test/support/module-trace.mjs. A code cache
+ * is used only for the exact bytes it was made from.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleCli } from '../../scripts/bundle-cli.js';
+import {
+  BUNDLE_FILE,
+  CACHED_COMMANDS,
+  cacheFile,
+  cacheFor,
+  type CacheName,
+} from '../../scripts/cli-launcher.js';
 import { twoMigrationEnvironment } from '../support/cli-environment.js';
 import type { TestDatabase } from '../support/postgres.js';
 
@@ -21,8 +30,6 @@ interface Ran {
   code: number | null;
   stdout: string;
   stderr: string;
-  /** Files of the bundle the process loaded, relative to its directory. */
-  bundleFiles: string[];
   /** Packages under node_modules the process loaded. */
   packages: Set<string>;
   /** Node's own modules the process loaded (`internal/deps/undici/undici`, …). */
@@ -61,27 +68,37 @@ function bundled(args: string[], env: Record<string, string> = {}): Ran {
     env: { ...baseEnv(), DRAWBRIDGE_MODULE_TRACE: trace, ...env },
   });
   const urls = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
-  const bundleFiles: string[] = [];
   const packages = new Set<string>();
   const nodeInternals = new Set<string>();
   for (const url of urls) {
     if (url.startsWith('node-internal:')) nodeInternals.add(url.slice('node-internal:'.length));
     if (!url.startsWith('file:')) continue;
     const path = fileURLToPath(url);
-    if (path.startsWith(`${outdir}/`)) bundleFiles.push(relative(outdir, path));
-    else {
-      const nm = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path);
-      if (nm) packages.add(nm[1] as string);
-    }
+    const nm = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path);
+    if (nm && !path.startsWith(`${outdir}/`)) packages.add(nm[1] as string);
   }
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, bundleFiles, packages, nodeInternals };
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, packages, nodeInternals };
+}
+
+/** Whether a plain `node` process would load the script in `dir` with the named code cache. */
+function cacheUsed(dir: string, name: CacheName): boolean {
+  const r = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `process.stdout.write(String(require(${JSON.stringify(join(dir, 'drawbridge.cjs'))}).loadCli(${JSON.stringify(dir)}, '${name}').cacheUsed))`,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0) throw new Error(r.stderr);
+  return r.stdout === 'true';
 }
 
 /** The sources, through tsx, for comparison. */
 function fromSources(
   args: string[],
   env: Record<string, string> = {},
-): Omit<Ran, 'bundleFiles' | 'packages' | 'nodeInternals'> {
+): Omit<Ran, 'packages' | 'nodeInternals'> {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: root,
     encoding: 'utf8',
@@ -91,26 +108,61 @@ function fromSources(
 }
 
 describe('the bundled drawbridge CLI', () => {
-  it('is one entry file and a chunk per lazily loaded part, with a shebang', () => {
+  it('is a bin with a shebang, the script, the parser WebAssembly and a code cache per kind of command', () => {
     expect(readFileSync(entry, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
-    const chunks = readdirSync(join(outdir, 'chunks')).filter((f) => f.endsWith('.js'));
-    // main.ts imports each command and the runtime with import(): each is a chunk of its own.
-    for (const command of ['deploy', 'review', 'status', 'runtime', 'compose-core'])
-      expect(chunks.some((f) => f.startsWith(`${command}-`))).toBe(true);
+    for (const name of CACHED_COMMANDS) expect(cacheUsed(outdir, name)).toBe(true);
+    expect(readFileSync(join(outdir, 'libpg-query.wasm')).subarray(0, 4)).toEqual(
+      Buffer.from([0, 0x61, 0x73, 0x6d]),
+    );
   });
 
-  it('shows --help as the sources do, loading no command, no runtime and no package', () => {
+  it('uses a code cache only for the bytes it was made from; without it, runs the same', () => {
+    // A copy inside the project (the packages left outside the bundle resolve from node_modules).
+    const copy = `${outdir}-copy`;
+    cpSync(outdir, copy, { recursive: true });
+    try {
+      const script = join(copy, BUNDLE_FILE);
+      const text = readFileSync(script, 'utf8');
+      // Same length, other bytes: V8 alone would take the cache (it checks the length) and run the
+      // code of the old bytes, which prints "deploy".
+      expect(text.split('drawbridge deploy --env <name>').length).toBe(2);
+      writeFileSync(script, text.replace('drawbridge deploy --env <name>', 'drawbridge deplox --env <name>'));
+      expect(cacheUsed(copy, 'help')).toBe(false);
+      const changed = spawnSync(process.execPath, [join(copy, 'drawbridge.cjs'), '--help'], {
+        encoding: 'utf8',
+      });
+      expect(changed.stdout).toContain('drawbridge deplox --env <name>');
+
+      writeFileSync(script, text);
+      expect(cacheUsed(copy, 'review')).toBe(true);
+      rmSync(join(copy, cacheFile('review')));
+      expect(cacheUsed(copy, 'review')).toBe(false);
+      const b = spawnSync(process.execPath, [join(copy, 'drawbridge.cjs'), 'review', fixture], {
+        encoding: 'utf8',
+      });
+      expect(b.stdout).toBe(fromSources(['review', fixture]).stdout);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('chooses the cache by the command', () => {
+    expect(cacheFor([])).toBe('help');
+    expect(cacheFor(['--help'])).toBe('help');
+    expect(cacheFor(['review', '--json', 'x'])).toBe('review');
+    expect(cacheFor(['--json', 'deploy', '--env', 'x', '--yes'])).toBe('deploy');
+    expect(cacheFor(['history', '--env', 'x'])).toBe('help');
+  });
+
+  it('shows --help as the sources do, loading no package, no network and no child process code', () => {
     const b = bundled(['--help']);
     const s = fromSources(['--help']);
     expect(b.code).toBe(0);
     expect(b.stdout).toBe(s.stdout);
     expect(b.stdout).toContain('drawbridge deploy --env <name>');
-    expect(b.bundleFiles).toContain('drawbridge.js');
-    // Beside the entry, only the small chunks it shares with the commands (errors, usage, output).
-    expect(b.bundleFiles.filter((f) => !/^(drawbridge|chunks\/chunk-[A-Z0-9]+)\.js$/.test(f))).toEqual([]);
-    const loaded = b.bundleFiles.reduce((n, f) => n + statSync(join(outdir, f)).size, 0);
-    expect(loaded).toBeLessThan(64 * 1024);
     expect([...b.packages]).toEqual([]);
+    for (const m of ['tls', 'dns', 'child_process', 'zlib', 'fs/promises'])
+      expect(b.nodeInternals.has(m)).toBe(false);
   });
 
   it.each([[['nope']], [['status', '--bogus']], [['deploy', '--yes']], [['status', '--env', 'staging']]])(
@@ -131,9 +183,9 @@ describe('the bundled drawbridge CLI', () => {
     expect(b.code).toBe(s.code);
     expect(b.stdout).toBe(s.stdout);
     expect(b.stdout).toMatch(/error\(s\), \d+ warning\(s\)/);
-    // The parser and what it requires itself.
-    expect([...b.packages].sort()).toEqual(['@pgsql/types', 'libpg-query']);
-    expect(b.bundleFiles.some((f) => f.startsWith('chunks/runtime-'))).toBe(false);
+    // The parser is inside the script; no package, no database driver's network code.
+    expect([...b.packages]).toEqual([]);
+    for (const m of ['tls', 'dns', 'child_process']) expect(b.nodeInternals.has(m)).toBe(false);
   });
 
   it('reports a configuration error as the sources do', () => {
@@ -158,7 +210,7 @@ describe('the bundled drawbridge CLI', () => {
       await db.drop();
     });
 
-    it('applies the migrations with deploy --yes, loading neither the parser nor the run pipeline', async () => {
+    it('applies the migrations with deploy --yes, without Bolt, the chart, Node fetch or child processes', async () => {
       const pending = bundled(['status', '--env', 'staging'], env);
       expect(pending.code).toBe(1);
       expect(pending.stdout).toContain('20250102000000_more');
@@ -168,14 +220,13 @@ describe('the bundled drawbridge CLI', () => {
       expect(d.stdout).toContain('All migrations have been successfully applied.');
       expect(d.code).toBe(0);
       expect(d.packages.has('better-sqlite3')).toBe(true);
-      for (const p of ['libpg-query', '@slack/bolt', 'echarts']) expect(d.packages.has(p)).toBe(false);
+      for (const p of ['@slack/bolt', 'echarts']) expect(d.packages.has(p)).toBe(false);
       // pg takes its Node path without asking the global Response, which loads Node's fetch
       // (scripts/bundle-cli.ts pgStreamOnNode).
       expect(d.nodeInternals.has('net')).toBe(true);
       expect([...d.nodeInternals].filter((m) => m.includes('undici'))).toEqual([]);
-      // The run and window services are a chunk deploy does not load; execa is another.
-      expect(d.bundleFiles.some((f) => f.startsWith('chunks/compose-core-'))).toBe(false);
-      expect(d.bundleFiles.some((f) => f.startsWith('chunks/execa-'))).toBe(false);
+      // No child process code (execa, the backup tools): deploy --yes runs the engine alone.
+      expect(d.nodeInternals.has('child_process')).toBe(false);
       const { rows } = await db.query<{ migration_name: string; finished: boolean }>(
         'SELECT migration_name, finished_at IS NOT NULL AS finished FROM "_prisma_migrations" ORDER BY started_at',
       );
@@ -189,11 +240,10 @@ describe('the bundled drawbridge CLI', () => {
       expect(JSON.parse(after.stdout)).toMatchObject({ environment: 'staging', toApply: [] });
     });
 
-    it('loads the run services for the commands that use them (history, window list)', () => {
+    it('runs the commands that use the run services (history, window list)', () => {
       const h = bundled(['history', '--env', 'staging', '--json'], env);
       expect(h.code).toBe(0);
       expect(JSON.parse(h.stdout)).toEqual({ environment: 'staging', runs: [] });
-      expect(h.bundleFiles.some((f) => f.startsWith('chunks/compose-core-'))).toBe(true);
 
       const w = bundled(['window', 'list', '--env', 'staging'], env);
       expect(w.code).toBe(0);
