@@ -224,7 +224,7 @@ async function benchDeployCli(b: DeployBench, dir: string, n: number): Promise<s
   const ours: number[] = [];
   const bare: number[] = [];
   const bareProcess: number[] = [];
-  for (let i = 0; i < 7; i += 1) {
+  for (let i = 0; i < 11; i += 1) {
     ours.push((await b.cli(dir, b.url(await b.freshDb()))).ms);
     bare.push(await b.bare(dir, b.url(await b.freshDb())));
     bareProcess.push((await b.bareProcess(dir, b.url(await b.freshDb()))).ms);
