@@ -15,17 +15,22 @@ export const meta: RuleMeta = {
 /** The statements this rule reads; the engine runs it on no other (review-sql.ts). */
 export const statements: readonly string[] = ['AlterTableStmt'];
 
-/** Names of foreign keys declared anywhere in these statements. */
-function foreignKeyNames(statements: ParsedStatement[]): Set<string> {
-  const out = new Set<string>();
-  for (const s of statements) {
+const declared = new WeakMap<FileContext, Set<string>>();
+
+/** Names of foreign keys declared anywhere in the file (read once per file, when first asked). */
+function foreignKeyNames(ctx: FileContext): Set<string> {
+  const known = declared.get(ctx);
+  if (known) return known;
+  const names = new Set<string>();
+  for (const s of ctx.statements) {
     walk(s.node as Node, (key, obj) => {
       if (key === 'Constraint' && obj.contype === 'CONSTR_FOREIGN' && typeof obj.conname === 'string') {
-        out.add(obj.conname);
+        names.add(obj.conname);
       }
     });
   }
-  return out;
+  declared.set(ctx, names);
+  return names;
 }
 
 export function check(stmt: ParsedStatement, ctx: FileContext): RuleHit[] {
@@ -33,9 +38,8 @@ export function check(stmt: ParsedStatement, ctx: FileContext): RuleHit[] {
   if (!alter) return [];
   const drops = alter.cmds.filter((c) => c.subtype === 'AT_DropConstraint' && c.name);
   if (drops.length === 0) return [];
-  const known = foreignKeyNames(ctx.statements);
   return drops
-    .filter((c) => c.name?.endsWith('_fkey') || known.has(c.name ?? ''))
+    .filter((c) => c.name?.endsWith('_fkey') || foreignKeyNames(ctx).has(c.name ?? ''))
     .map((c) => ({
       table: alter.table,
       message: `Dropping foreign key ${c.name ?? '?'} lets rows in ${alter.table} point at rows that no longer exist; it takes ${lockOn('ACCESS EXCLUSIVE', alter.table)} and on the referenced table.`,

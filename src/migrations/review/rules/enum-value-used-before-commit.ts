@@ -32,8 +32,21 @@ function addedValues(before: ParsedStatement[], ctx: FileContext, index: number)
   return out;
 }
 
+const firstEnumAlters = new WeakMap<FileContext, number>();
+
+/** The index of the file's first ALTER TYPE statement (found once per file; most files have none). */
+function firstEnumAlter(ctx: FileContext): number {
+  let at = firstEnumAlters.get(ctx);
+  if (at === undefined) {
+    at = ctx.statements.find((s) => 'AlterEnumStmt' in s.node)?.index ?? Infinity;
+    firstEnumAlters.set(ctx, at);
+  }
+  return at;
+}
+
 export function check(stmt: ParsedStatement, ctx: FileContext): RuleHit[] {
   if ('AlterEnumStmt' in stmt.node || 'TransactionStmt' in stmt.node) return [];
+  if (firstEnumAlter(ctx) > stmt.index) return [];
   const added = addedValues(ctx.sameSegmentBefore(stmt.index), ctx, stmt.index);
   if (added.length === 0) return [];
   const literals = new Set(stringLiterals(stmt.node));
