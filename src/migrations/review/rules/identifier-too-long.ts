@@ -37,8 +37,14 @@ const DEFINING = new Set(statements);
 export function longIdentifiers(sql: string): string[] {
   const out = new Set<string>();
   const n = sql.length;
+  // Characters that start nothing (digits, spaces, punctuation) are skipped by the expressions,
+  // which run as compiled code; the loop handles one token at a time.
   let i = 0;
   while (i < n) {
+    TOKEN_START.lastIndex = i;
+    const start = TOKEN_START.exec(sql);
+    if (!start) break;
+    i = start.index;
     const c = sql.charCodeAt(i);
     if (c === QUOTE || c === APOSTROPHE) {
       const close = closingQuote(sql, i, c);
@@ -51,47 +57,40 @@ export function longIdentifiers(sql: string): string[] {
         if (byteLength(name) > MAX_BYTES) out.add(name);
       }
       i = close + 1;
-    } else if (c === HYPHEN && sql.charCodeAt(i + 1) === HYPHEN) {
+    } else if (c === HYPHEN) {
       const nl = sql.indexOf('\n', i);
       i = nl < 0 ? n : nl;
-    } else if (c === SLASH && sql.charCodeAt(i + 1) === STAR) {
+    } else if (c === SLASH) {
       const close = sql.indexOf('*/', i + 2);
       i = close < 0 ? i + 1 : close + 2;
     } else if (c === DOLLAR) {
       i = afterDollarQuote(sql, i);
-    } else if (isWordStart(c)) {
-      let j = i + 1;
-      while (j < n && isWordPart(sql.charCodeAt(j))) j++;
+    } else {
+      WORD_REST.lastIndex = i + 1;
+      WORD_REST.test(sql);
+      const j = WORD_REST.lastIndex;
       // A name over 63 bytes has more than 21 UTF-16 units (at most 3 bytes each).
       if (j - i > 21) {
         const name = sql.slice(i, j);
         if (byteLength(name) > MAX_BYTES) out.add(name);
       }
       i = j;
-    } else {
-      i++;
     }
   }
   return [...out];
 }
+
+/** Where a token may start: a quote, `$`, a comment, or a word (`[A-Za-z_]` or non-ASCII). */
+const TOKEN_START = /["'$A-Za-z_\u0080-\uffff]|--|\/\*/g;
+/** The rest of a word (always matches, possibly nothing). */
+const WORD_REST = /[A-Za-z0-9_$\u0080-\uffff]*/y;
 
 const MAX_BYTES = 63;
 const QUOTE = 34;
 const APOSTROPHE = 39;
 const HYPHEN = 45;
 const SLASH = 47;
-const STAR = 42;
 const DOLLAR = 36;
-
-/** `[A-Za-z_]` or any non-ASCII unit. */
-function isWordStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c >= 0x80;
-}
-
-/** `[A-Za-z0-9_$]` or any non-ASCII unit. */
-function isWordPart(c: number): boolean {
-  return isWordStart(c) || (c >= 48 && c <= 57) || c === DOLLAR;
-}
 
 function byteLength(s: string): number {
   for (let k = 0; k < s.length; k++) if (s.charCodeAt(k) >= 0x80) return Buffer.byteLength(s, 'utf8');
