@@ -134,13 +134,26 @@ describe('the bundled drawbridge CLI', () => {
       expect(changed.stdout).toContain('drawbridge deplox --env <name>');
 
       writeFileSync(script, text);
+      const review = join(copy, cacheFile('review'));
       expect(cacheUsed(copy, 'review')).toBe(true);
-      rmSync(join(copy, cacheFile('review')));
+      const reviewed = (): string =>
+        spawnSync(process.execPath, [join(copy, 'drawbridge.cjs'), 'review', fixture], { encoding: 'utf8' })
+          .stdout;
+      const expected = fromSources(['review', fixture]).stdout;
+      // A damaged cache with the right hash in front (cut short, or bytes changed): V8 refuses it.
+      const data = readFileSync(review);
+      writeFileSync(review, data.subarray(0, data.length - 1000));
       expect(cacheUsed(copy, 'review')).toBe(false);
-      const b = spawnSync(process.execPath, [join(copy, 'drawbridge.cjs'), 'review', fixture], {
-        encoding: 'utf8',
-      });
-      expect(b.stdout).toBe(fromSources(['review', fixture]).stdout);
+      expect(reviewed()).toBe(expected);
+      const scrambled = Buffer.from(data);
+      for (let i = 40; i < scrambled.length; i += 97) scrambled[i] = (scrambled[i] as number) ^ 0x5a;
+      writeFileSync(review, scrambled);
+      expect(cacheUsed(copy, 'review')).toBe(false);
+      expect(reviewed()).toBe(expected);
+      // No cache at all.
+      rmSync(review);
+      expect(cacheUsed(copy, 'review')).toBe(false);
+      expect(reviewed()).toBe(expected);
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }
