@@ -31,13 +31,10 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 
-type CliIo = { out(text: string): void; err(text: string): void; errIsTTY: boolean };
+import type { CliIo } from '../src/cli/output.js';
 
 /** What cli.cjs exports (src/cli/main.ts). */
-interface CliModule {
-  cliMain(): Promise<void>;
-  runCli(argv: string[], io: CliIo): Promise<number>;
-}
+type CliModule = Pick<typeof import('../src/cli/main.js'), 'cliMain' | 'runCli'>;
 
 export interface LoadedCli extends CliModule {
   /** True when the code cache was read and V8 accepted it. */
