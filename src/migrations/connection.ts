@@ -171,19 +171,47 @@ function connectFailure(
 }
 
 /**
+ * Endpoints (`host:port` connected to) that answered an SSLRequest with "N" (no TLS at all) under
+ * `sslmode=prefer`, and when (performance.now()). libpq goes on without TLS on that same connection;
+ * node-pg cannot, so the fallback is a second connection, and every further session would pay the
+ * refused attempt again: a round trip and, on PostgreSQL's side, a backend started for nothing (a
+ * deploy opens three sessions). For a minute after such an answer, a `prefer` session to the same
+ * endpoint starts without TLS, as it would end up anyway; if the server refuses that (it now wants
+ * TLS: pg_hba.conf `hostssl`), it tries TLS next, as `allow` does. `prefer` promises no TLS against
+ * an endpoint that declines it, so this changes no guarantee.
+ */
+const refusedTls = new Map<string, number>();
+export const TLS_REFUSAL_MEMORY_MS = 60_000;
+
+function endpointOf(parsed: ParsedDatabaseUrl): string {
+  return `${parsed.clientConfig.host ?? ''}:${parsed.clientConfig.port ?? ''}`;
+}
+
+/** The order of attempts (true: with TLS) for a session to this URL, now. */
+function attemptsFor(parsed: ParsedDatabaseUrl): boolean[] {
+  // libpq never uses TLS over a Unix-domain socket.
+  if (parsed.clientConfig.host?.startsWith('/')) return [false];
+  if (parsed.tls.mode === 'prefer') {
+    const at = refusedTls.get(endpointOf(parsed));
+    if (at !== undefined && performance.now() - at < TLS_REFUSAL_MEMORY_MS) return [false, true];
+    refusedTls.delete(endpointOf(parsed));
+  }
+  return tlsAttempts(parsed.tls);
+}
+
+/**
  * Connects and, when the URL names a schema, sets `search_path` to exactly that schema (as Prisma's
  * startup parameter does). TLS follows `parsed.tls`: node-pg cannot fall back by itself, so for
  * `prefer` (TLS first) and `allow` (plain first) a failed attempt is retried the other way, as
- * libpq does. Failures throw DrawbridgeError with Prisma's P1xxx code and host:port; a certificate
- * that does not verify is P1011 and says so.
+ * libpq does (and see `refusedTls` above). Failures throw DrawbridgeError with Prisma's P1xxx code
+ * and host:port; a certificate that does not verify is P1011 and says so.
  */
 export async function openSession(
   parsed: ParsedDatabaseUrl,
   create: (config: pg.ClientConfig) => pg.Client = (config) => new pg.Client(config),
   options: { searchPath?: boolean } = {},
 ): Promise<pg.Client> {
-  // libpq never uses TLS over a Unix-domain socket.
-  const attempts = parsed.clientConfig.host?.startsWith('/') ? [false] : tlsAttempts(parsed.tls);
+  const attempts = attemptsFor(parsed);
   let earlier = '';
   for (const [i, withTls] of attempts.entries()) {
     const ssl = withTls ? withServerName(tlsConnectOptions(parsed.tls), parsed) : false;
@@ -200,6 +228,11 @@ export async function openSession(
       return client;
     } catch (err) {
       await client.end().catch(() => undefined);
+      if (parsed.tls.mode === 'prefer') {
+        if (withTls && messageOf(err) === NO_SSL_MESSAGE)
+          refusedTls.set(endpointOf(parsed), performance.now());
+        else if (!withTls) refusedTls.delete(endpointOf(parsed));
+      }
       if (i + 1 < attempts.length && mayFallBack(err, withTls)) {
         const why = certificateProblem(err) ?? messageOf(err);
         earlier = ` (first tried ${withTls ? 'with' : 'without'} TLS: ${redact(why)})`;
