@@ -102,39 +102,42 @@ describe('the backup step', () => {
     expect(seen.scratch.countsBefore).toEqual({ Order: rows[0]?.n });
   });
 
-  it('stops the dump when the snapshot fails, leaves no file and says why', async () => {
-    const dir = join(work, 'snapshot-fails');
-    // A psql that fails: the snapshot's exact counts cannot be read (the dump itself needs no psql).
-    const badPsql = script('psql-that-fails', 'echo "psql: could not read the counts" >&2\nexit 2');
-    const seen = stepContext(dir, badPsql);
+  // Each failure leaves no file and stores no backup; the step reports the error named.
+  it.each([
+    {
+      what: 'stops the dump when the snapshot fails, leaves no file and says why',
+      // A psql that fails: the snapshot's exact counts cannot be read (the dump itself needs no psql).
+      psql: () => script('psql-that-fails', 'echo "psql: could not read the counts" >&2\nexit 2'),
+      pgDump: () => join(bin, 'pg_dump'),
+      code: 'SNAPSHOT_FAILED',
+      says: 'could not read the counts',
+    },
+    {
+      what: 'reports a failed dump once the snapshot has ended, and leaves no file',
+      psql: () => join(bin, 'psql'),
+      // pg_dump fails for the backup's custom format only; the snapshot's schema dump works.
+      pgDump: () =>
+        script(
+          'pg_dump-custom-fails',
+          `case "$*" in *--format=custom*) echo "pg_dump: disk quota exceeded" >&2; exit 1;; esac\nexec ${join(bin, 'pg_dump')} "$@"`,
+        ),
+      code: 'BACKUP_FAILED',
+      says: 'disk quota exceeded',
+    },
+    {
+      what: 'reports a pg_dump that fails for both as the snapshot failing, as when the snapshot came first',
+      psql: () => join(bin, 'psql'),
+      pgDump: () => script('pg_dump-broken', 'echo "pg_dump: broken" >&2; exit 1'),
+      code: 'SNAPSHOT_FAILED',
+      says: undefined,
+    },
+  ])('$what', async ({ what, psql, pgDump, code, says }) => {
+    const dir = join(work, what.split(' ').slice(0, 3).join('-'));
+    const seen = stepContext(dir, psql(), undefined, pgDump());
     const err = await backupStep(seen.ctx).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'SNAPSHOT_FAILED' });
-    expect(String((err as Error).message)).toContain('could not read the counts');
+    expect(err).toMatchObject({ code });
+    if (says !== undefined) expect(String((err as Error).message)).toContain(says);
     expect(seen.stored).toEqual([]);
-    expect(readdirSync(dir)).toEqual([]);
-  });
-
-  it('reports a failed dump once the snapshot has ended, and leaves no file', async () => {
-    const dir = join(work, 'dump-fails');
-    // pg_dump fails for the backup's custom format only; the snapshot's schema dump works.
-    const pgDump = script(
-      'pg_dump-custom-fails',
-      `case "$*" in *--format=custom*) echo "pg_dump: disk quota exceeded" >&2; exit 1;; esac\nexec ${join(bin, 'pg_dump')} "$@"`,
-    );
-    const seen = stepContext(dir, join(bin, 'psql'), undefined, pgDump);
-    const err = await backupStep(seen.ctx).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'BACKUP_FAILED' });
-    expect(String((err as Error).message)).toContain('disk quota exceeded');
-    expect(seen.stored).toEqual([]);
-    expect(readdirSync(dir)).toEqual([]);
-  });
-
-  it('reports a pg_dump that fails for both as the snapshot failing, as when the snapshot came first', async () => {
-    const dir = join(work, 'pg-dump-broken');
-    const pgDump = script('pg_dump-broken', 'echo "pg_dump: broken" >&2; exit 1');
-    const seen = stepContext(dir, join(bin, 'psql'), undefined, pgDump);
-    const err = await backupStep(seen.ctx).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'SNAPSHOT_FAILED' });
     expect(readdirSync(dir)).toEqual([]);
   });
 
