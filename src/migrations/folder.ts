@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checksumOf } from './checksum.js';
+import { sortNamesBytewise } from './name-order.js';
 import { detectPrisma8Layout, type Prisma8Layout } from './prisma8-layout.js';
 
 /** Why a migration's `migration.sql` cannot be used. */
@@ -42,11 +43,6 @@ export interface MigrationsFolder {
   problems: string[];
   /** Set when the folder is a Prisma 8 project's (prisma8-layout.ts): status, plan and deploy refuse it. */
   prisma8?: Prisma8Layout;
-}
-
-/** Byte-wise comparison of two names (UTF-8), the order Prisma's Rust engine uses. */
-export function compareNamesBytewise(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 /** Parses `migration_lock.toml` like Prisma: first line starting with `provider`, prefix and quotes stripped. */
@@ -145,10 +141,7 @@ export async function readMigrationsFolder(dir: string): Promise<MigrationsFolde
     if (e.isSymbolicLink())
       problems.push(`${e.name} is a symbolic link; Prisma skips it, so does Drawbridge.`);
   }
-  const names = entries
-    .filter((e) => e.isDirectory())
-    .map((e) => e.name)
-    .sort(compareNamesBytewise);
+  const names = sortNamesBytewise(entries.filter((e) => e.isDirectory()).map((e) => e.name));
   problems.push(...orderingProblems(names));
   const migrations = await Promise.all(names.map((n) => readEntry(dir, n)));
   let lockProvider: string | undefined;

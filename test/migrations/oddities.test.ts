@@ -4,6 +4,7 @@ import { symlinkSync } from 'node:fs';
 import { deploy } from '../../src/migrations/deploy.js';
 import { getStatus } from '../../src/migrations/get-status.js';
 import { readMigrationsFolder, parseLockProvider } from '../../src/migrations/folder.js';
+import { compareNamesBytewise, sortNamesBytewise } from '../../src/migrations/name-order.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { makeFolder } from './folder-helpers.js';
 
@@ -96,6 +97,47 @@ describe('folder rules', () => {
       plain.cleanup();
       cased.cleanup();
     }
+  });
+
+  it('sorts names in the byte order of their UTF-8, encoding each name once', () => {
+    // Characters from each range where UTF-16 and UTF-8 orders could part: ASCII, Latin, the BMP
+    // above the surrogates (U+E000–U+FFFF), characters beyond U+FFFF (surrogate pairs) and lone
+    // surrogates (which UTF-8 writes as U+FFFD).
+    const alphabet = [
+      '0',
+      '9',
+      '_',
+      'A',
+      'a',
+      'é',
+      'ÿ',
+      'Ā',
+      '中',
+      '\ue000',
+      '\uff21',
+      '\uffff',
+      '😀',
+      '𝟘',
+      '\ud800',
+      '\udfff',
+    ];
+    let seed = 7;
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const name = (pool: readonly string[]): string =>
+      Array.from({ length: 1 + next(6) }, () => pool[next(pool.length)] as string).join('');
+    const expectSameOrder = (names: string[]): void =>
+      expect(sortNamesBytewise(names)).toEqual([...names].sort(compareNamesBytewise));
+    for (let round = 0; round < 300; round++) {
+      const pool = round % 3 === 0 ? alphabet.slice(0, 12) : alphabet; // a third without surrogates
+      expectSameOrder(Array.from({ length: 2 + next(30) }, () => name(pool)));
+    }
+    // The pair where code-unit order and byte order disagree: U+FF21 sorts before U+1F600 in UTF-8.
+    expect(sortNamesBytewise(['1_😀', '1_Ａ'])).toEqual(['1_Ａ', '1_😀']);
+    expect(sortNamesBytewise(['b', 'a', 'B', '10', '1_'])).toEqual(['10', '1_', 'B', 'a', 'b']);
+    expect(sortNamesBytewise([])).toEqual([]);
   });
 
   it('parses migration_lock.toml like Prisma', () => {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { DrawbridgeError, describeError } from '../../base/errors.js';
+import { sortNamesBytewise } from '../name-order.js';
 import { alterCommands, alterTable, firstLine, relationKey } from './ast.js';
 import { classifyMigration, tableImpact } from './impact-estimate.js';
 import type { TableRef } from './impact-reader.js';
@@ -135,10 +136,9 @@ export async function readMigrationsPath(path: string): Promise<MigrationEntry[]
     });
   }
   if (info.isFile()) return [{ name: basename(path), sql: await readFile(path, 'utf8') }];
-  const dirs = (await readdir(path, { withFileTypes: true }))
-    .filter((d) => d.isDirectory())
-    .map((d) => d.name);
-  dirs.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const dirs = sortNamesBytewise(
+    (await readdir(path, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name),
+  );
   const entries: MigrationEntry[] = [];
   // Synchronous reads: hundreds of small files, each read whole; fs/promises pays an open, fstat and
   // close round trip through the thread pool per file, several times the read itself.
@@ -147,9 +147,7 @@ export async function readMigrationsPath(path: string): Promise<MigrationEntry[]
     if (sql !== undefined) entries.push({ name, sql });
   }
   if (entries.length === 0 && dirs.length === 0) {
-    const files = (await readdir(path))
-      .filter((f) => f.endsWith('.sql'))
-      .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const files = sortNamesBytewise((await readdir(path)).filter((f) => f.endsWith('.sql')));
     for (const f of files) entries.push({ name: f, sql: readFileSync(join(path, f), 'utf8') });
   }
   return entries;
