@@ -191,8 +191,32 @@ export async function trainCodeCache(
   }
 }
 
+/** What the process may still hold when a command is done and nothing is left to wait for: its own stdio. */
+const STDIO_HANDLES = new Set(['PipeWrap', 'TTYWrap']);
+
+/**
+ * Ends the process once a command is done, as soon as its output is written and nothing else is under
+ * way. Left to itself, Node would wait before exiting for V8's background work to finish, typically a
+ * function being optimised that nothing will run again (about 5 ms of an 820-file review). Anything
+ * else still open (a timer, a socket, a child process, a file being written, a worker) means the
+ * process ends as before, when the event loop is empty. `exit` listeners run either way; the exit
+ * code is the one the command set.
+ */
+export async function exitWhenDone(): Promise<void> {
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  if (process.getActiveResourcesInfo().every((r) => STDIO_HANDLES.has(r))) process.exit();
+}
+
+/** Resolves when everything written to `stream` so far has been handed to the system. */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (!stream.writable) resolve();
+    else stream.write('', () => resolve());
+  });
+}
+
 // Run as the bin (CommonJS); not when the build imports CACHED_COMMANDS from this file.
 if (typeof module !== 'undefined' && require.main === module) {
   const cli = loadCli(__dirname, cacheFor(process.argv.slice(2)));
-  void cli.cliMain();
+  void cli.cliMain().then(exitWhenDone);
 }

@@ -7,8 +7,8 @@
  * outside the bundle, Node's own modules) is recorded by test/support/module-trace.mjs. A code cache
  * is used only for the exact bytes it was made from.
  */
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -199,6 +199,68 @@ describe('the bundled drawbridge CLI', () => {
     // The parser is inside the script; no package, no database driver's network code.
     expect([...b.packages]).toEqual([]);
     for (const m of ['tls', 'dns', 'child_process']) expect(b.nodeInternals.has(m)).toBe(false);
+  });
+
+  it('writes the whole of a long output to a slow reader before it exits', async () => {
+    // Some 330 KB of findings, written at the end: far more than a pipe holds, so the write is still
+    // under way when the review is done, and the process must wait for it before it ends itself.
+    const dir = join(work, 'long-review');
+    for (let i = 0; i < 300; i++) {
+      const name = `2025010100${String(i).padStart(4, '0')}_m${i}`;
+      mkdirSync(join(dir, name), { recursive: true });
+      writeFileSync(
+        join(dir, name, 'migration.sql'),
+        `ALTER TABLE "Big${i}" ADD COLUMN "c" TEXT NOT NULL;\nCREATE INDEX "Big${i}_c_idx" ON "Big${i}"("c");\nALTER TABLE "Big${i}" ALTER COLUMN "d" TYPE BIGINT;\n`,
+      );
+    }
+    const expected = spawnSync(process.execPath, [entry, 'review', dir], {
+      encoding: 'utf8',
+      maxBuffer: 1e8,
+    });
+    expect(expected.status).toBe(1);
+    expect(expected.stdout.length).toBeGreaterThan(256 * 1024);
+    // Whole: the last migration and the summary line that ends the report.
+    expect(expected.stdout).toContain('20250101000299_m299: 3 finding(s)');
+    expect(expected.stdout.endsWith('\n600 error(s), 300 warning(s), 0 info, 0 suppressed\n\n')).toBe(true);
+
+    const child = spawn(process.execPath, [entry, 'review', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    // A pause of 5 ms after every chunk: the review is done long before the reader has it all.
+    child.stdout.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      child.stdout.pause();
+      setTimeout(() => child.stdout.resume(), 5);
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(code).toBe(1);
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(expected.stdout);
+  }, 60_000);
+
+  it('ends itself after a command only when nothing but its output is left, keeping the exit code', () => {
+    // `beforeExit` is emitted only when the event loop empties by itself, not on process.exit().
+    const run = (body: string): { status: number | null; stdout: string } =>
+      spawnSync(
+        process.execPath,
+        [
+          '-e',
+          `const { exitWhenDone } = require(${JSON.stringify(entry)});
+           process.on('beforeExit', () => process.stdout.write('[loop emptied]'));
+           process.on('exit', (code) => process.stdout.write('[exit ' + code + ']'));
+           ${body}`,
+        ],
+        { encoding: 'utf8' },
+      );
+    const idle = run(`process.stdout.write('done'); process.exitCode = 4; void exitWhenDone();`);
+    expect(idle).toEqual(expect.objectContaining({ status: 4, stdout: 'done[exit 4]' }));
+
+    const marker = join(work, 'timer-fired');
+    const pending = run(
+      `setTimeout(() => require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'yes'), 300);
+       process.exitCode = 3; void exitWhenDone();`,
+    );
+    expect(pending.status).toBe(3);
+    expect(pending.stdout).toBe('[loop emptied][exit 3]');
+    expect(existsSync(marker)).toBe(true);
   });
 
   it('reports a configuration error as the sources do', () => {
