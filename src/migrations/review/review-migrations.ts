@@ -2,8 +2,7 @@
  * Reviews a list of migrations (and, given a database URL, estimates their impact), and reads
  * migrations from a Prisma migrations folder or a single .sql file for the CLI.
  */
-import { readFileSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { DrawbridgeError, describeError } from '../../base/errors.js';
 import { sortNamesBytewise } from '../name-order.js';
@@ -128,26 +127,29 @@ function summarize(results: ReviewResult[]): ReviewReport['summary'] {
 export async function readMigrationsPath(path: string): Promise<MigrationEntry[]> {
   let info;
   try {
-    info = await stat(path);
+    info = statSync(path);
   } catch (err) {
     throw new DrawbridgeError('REVIEW_PATH', `cannot read ${path}`, {
       cause: err,
       hint: 'Give a migrations directory or a .sql file.',
     });
   }
-  if (info.isFile()) return [{ name: basename(path), sql: await readFile(path, 'utf8') }];
+  if (info.isFile()) return [{ name: basename(path), sql: readFileSync(path, 'utf8') }];
   const dirs = sortNamesBytewise(
-    (await readdir(path, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name),
+    readdirSync(path, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name),
   );
   const entries: MigrationEntry[] = [];
-  // Synchronous reads: hundreds of small files, each read whole; fs/promises pays an open, fstat and
-  // close round trip through the thread pool per file, several times the read itself.
+  // Synchronous reads, as the folder itself: hundreds of small files, each read whole; fs/promises
+  // pays an open, fstat and close round trip through the thread pool per file, several times the
+  // read itself (and a short CLI process that never loads it starts a millisecond sooner).
   for (const name of dirs) {
     const sql = readOptional(join(path, name, 'migration.sql'));
     if (sql !== undefined) entries.push({ name, sql });
   }
   if (entries.length === 0 && dirs.length === 0) {
-    const files = sortNamesBytewise((await readdir(path)).filter((f) => f.endsWith('.sql')));
+    const files = sortNamesBytewise(readdirSync(path).filter((f) => f.endsWith('.sql')));
     for (const f of files) entries.push({ name: f, sql: readFileSync(join(path, f), 'utf8') });
   }
   return entries;
