@@ -8,6 +8,7 @@
  * is used only for the exact bytes it was made from.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -309,6 +310,22 @@ describe('the bundled drawbridge CLI', () => {
         { migration_name: '20250101000000_init', finished: true },
         { migration_name: '20250102000000_more', finished: true },
       ]);
+
+      // The audit line the deploy writes before the process ends itself (scripts/cli-launcher.ts).
+      const store = new Database(join(env.DRAWBRIDGE_DATA_DIR as string, 'drawbridge.sqlite'), {
+        readonly: true,
+      });
+      try {
+        const audit = store
+          .prepare("SELECT actor, action, environment, detail FROM audit WHERE action = 'cli.deploy'")
+          .all() as { actor: string; action: string; environment: string; detail: string }[];
+        expect(audit).toHaveLength(1);
+        expect(audit[0]?.actor).toMatch(/^cli:/);
+        expect(audit[0]?.environment).toBe('staging');
+        expect(JSON.parse(audit[0]?.detail ?? '{}')).toMatchObject({ exitCode: 0 });
+      } finally {
+        store.close();
+      }
 
       const after = bundled(['status', '--env', 'staging', '--json'], env);
       expect(after.code).toBe(0);
