@@ -60,10 +60,13 @@ type Payload =
 export class RunMessenger {
   private readonly progressTimers = new Map<string, NodeJS.Timeout>();
   /**
-   * Runs with an update queued and not yet being delivered: an update renders the run as it is when
-   * it is delivered, so one queued update covers every change until then (no store write per event).
+   * Runs with an update queued and not yet being delivered, and that update's outbox item: an update
+   * renders the run as it is when it is delivered, so one queued update covers every change until
+   * then (no new item per event). The item is checked in the store before relying on it: another
+   * process on the same store (a bot starting while this one stops) may have started delivering it,
+   * delivered it or superseded it without this process seeing it.
    */
-  private readonly updateQueued = new Set<string>();
+  private readonly updateQueued = new Map<string, number>();
   private readonly lastUpdateAt = new Map<string, number>();
 
   constructor(private readonly opts: RunMessengerOptions) {}
@@ -217,16 +220,29 @@ export class RunMessenger {
 
   private update(runId: string): void {
     this.lastUpdateAt.set(runId, this.opts.clock.now());
-    if (this.updateQueued.has(runId)) return;
-    this.updateQueued.add(runId);
-    this.opts.outbox.enqueue({
+    const queued = this.updateQueued.get(runId);
+    if (queued !== undefined && this.notYetTried(queued)) return;
+    const { id } = this.opts.outbox.enqueue({
       destination: this.lane(runId),
       kind: 'slack.update',
       payload: { runId },
       dedupeKey: `slack.update:${runId}:${randomUUID()}`,
       coalesceKey: `slack.update:${runId}`,
     });
+    this.updateQueued.set(runId, id);
     this.opts.worker.wake();
+  }
+
+  /**
+   * Whether an outbox item still waits for its first attempt. Once an attempt has started (here or in
+   * another process) it may render the run before the change at hand, so that change needs an update
+   * of its own; a delivered, superseded or given-up item covers nothing more either.
+   */
+  private notYetTried(id: number): boolean {
+    const item = this.opts.outbox.get(id);
+    return (
+      item !== undefined && item.attempts === 0 && item.sentAt === undefined && item.gaveUpAt === undefined
+    );
   }
 
   private scheduleProgress(runId: string): void {
