@@ -28,7 +28,10 @@ export interface StoredRunRow {
 export interface ProcessScenario {
   readonly emu: SlackEmulator;
   readonly dataDir: string;
-  /** Starts the bot on a fresh port, waits for /healthz, and points the emulator at it. */
+  /**
+   * Stops a bot still running from an earlier start, starts one on a fresh port, waits for /healthz,
+   * and points the emulator at it.
+   */
   start(): Promise<BotProcess>;
   /** SIGTERM, then waits (at most `timeoutMs`) for the process to exit. */
   stopGracefully(
@@ -83,10 +86,13 @@ export async function startProcessScenario(opts: {
       d.close();
     }
   };
-  return {
+  const scenario: ProcessScenario = {
     emu,
     dataDir,
     async start() {
+      // One bot at a time, as a restart is: a bot an earlier step left running stops first (a test
+      // of two bots on one store says so, test/scenarios/two-bots-one-store.test.ts).
+      for (const running of bots.filter((b) => b.alive())) await scenario.stopGracefully(running);
       const port = await freePort();
       const bot = startBotProcess({ ...env, PORT: String(port) });
       bots.push(bot);
@@ -151,4 +157,5 @@ export async function startProcessScenario(opts: {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return scenario;
 }
