@@ -4,9 +4,13 @@ import { symlinkSync } from 'node:fs';
 import { deploy } from '../../src/migrations/deploy.js';
 import { getStatus } from '../../src/migrations/get-status.js';
 import { readMigrationsFolder, parseLockProvider } from '../../src/migrations/folder.js';
-import { compareNamesBytewise, sortNamesBytewise } from '../../src/migrations/name-order.js';
+import { sortNamesBytewise } from '../../src/migrations/name-order.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { makeFolder } from './folder-helpers.js';
+
+/** The reference: two names compared by their UTF-8 bytes, each encoded at every comparison. */
+const compareNamesBytewise = (a: string, b: string): number =>
+  Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
 const oddities = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'migrations', 'oddities');
 
