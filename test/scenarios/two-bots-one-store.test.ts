@@ -8,7 +8,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHANNEL, startTestBot, type StartBotOptions, type TestBot } from '../support/bot.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { blocksText, buttonsOf, currentMessage, runIdOf, waitForRunState } from '../support/run-scenario.js';
+import {
+  blocksText,
+  buttonsOf,
+  currentMessage,
+  requestAndApprove,
+  waitForRunState,
+} from '../support/run-scenario.js';
 import { seedLedger } from '../support/seed-ledger.js';
 
 const failing = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/deploy/failing');
@@ -56,18 +62,10 @@ describe('two bots on one store', () => {
   });
 
   it("the run message ends with the run's final state and its ways back, delivered by the other bot", async () => {
-    await driver.emu.slashCommand({ user: ALICE, channel: CHANNEL, text: 'deploy failing' });
-    const msg = await driver.emu.waitFor(
-      () => driver.emu.transcript(CHANNEL).find((m) => blocksText(m).includes('Deploy to failing')),
-      { what: 'the run message', timeoutMs: 20_000 },
-    );
-    const runId = runIdOf(msg);
-    await driver.emu.clickButton({
-      user: BOB,
-      channel: CHANNEL,
-      messageTs: msg.ts,
-      actionId: 'run_approve',
-      value: runId,
+    const { runId, ts } = await requestAndApprove(driver, {
+      requester: ALICE,
+      approver: BOB,
+      environment: 'failing',
     });
     // The other bot delivers an update in the middle of the run…
     await driver.emu.waitFor(() => driver.emu.calls.some((c) => c.method === 'chat.update'), {
@@ -80,7 +78,7 @@ describe('two bots on one store', () => {
     expect(run.state).toBe('failed');
     const final = await driver.emu.waitFor(
       () => {
-        const m = currentMessage(driver, CHANNEL, msg.ts);
+        const m = currentMessage(driver, CHANNEL, ts);
         return buttonsOf(m).includes('run_restore') ? m : undefined;
       },
       { what: 'the run message with Restore backup', timeoutMs: 20_000 },
